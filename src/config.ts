@@ -1,0 +1,105 @@
+/**
+ * The gateway's configuration: read from the environment once, validated once, then passed
+ * around typed. Nothing else in `src/` reads `process.env`.
+ */
+import path from 'node:path'
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface Config {
+  port: number
+  host: string
+  /** The URL clients use to reach the gateway (links, OIDC issuer, callback URLs). */
+  publicUrl: string
+  /** Unset: embedded PostgreSQL (PGlite) persisted in `dataDir`. */
+  databaseUrl?: string
+  dataDir: string
+  /** Unset: rate limits are kept in memory (one instance only). */
+  redisUrl?: string
+  /** Unset: the matching sandbox stub is started on a loopback port. */
+  upstreams: { ossUrl?: string; djpUrl?: string; inatradeUrl?: string }
+  /** Shared secret INATRADE signs its status callbacks with. */
+  inatradeCallbackSecret: string
+  logLevel: LogLevel
+  /** True when any upstream is the bundled sandbox stub: enables the sandbox-only routes. */
+  sandbox: boolean
+}
+
+export class ConfigError extends Error {
+  readonly variable: string
+  constructor(variable: string, message: string) {
+    super(`Invalid configuration: ${variable} ${message}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === '' ? undefined : value
+}
+
+function parsePort(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) {
+    throw new ConfigError(name, `must be an integer from 0 to 65535 (got "${raw}")`)
+  }
+  return Number(raw)
+}
+
+function parseUrl(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = optional(env, name)
+  if (raw === undefined) return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `must be an absolute URL (got "${redactUrl(raw)}")`)
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')} (got "${url.protocol}")`)
+  }
+  return raw.replace(/\/+$/, '')
+}
+
+/** Never echo credentials from a URL back into a log or terminal. */
+function redactUrl(raw: string): string {
+  return raw.replace(/\/\/[^@/]*@/, '//***@')
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = parsePort(env, 'PORT', 3000)
+  const host = optional(env, 'HOST') ?? '127.0.0.1'
+  const logLevel = (optional(env, 'LOG_LEVEL') ?? 'info') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`)
+  }
+  const http = ['http:', 'https:']
+  const upstreams = {
+    ossUrl: parseUrl(env, 'OSS_URL', http),
+    djpUrl: parseUrl(env, 'DJP_URL', http),
+    inatradeUrl: parseUrl(env, 'INATRADE_URL', http),
+  }
+  const sandbox = !upstreams.ossUrl || !upstreams.djpUrl || !upstreams.inatradeUrl
+  const inatradeCallbackSecret = optional(env, 'INATRADE_CALLBACK_SECRET') ?? (sandbox ? 'sandbox-callback-secret' : undefined)
+  if (!inatradeCallbackSecret) {
+    throw new ConfigError('INATRADE_CALLBACK_SECRET', 'is required when INATRADE_URL points at a real INATRADE')
+  }
+  return {
+    port,
+    host,
+    publicUrl: parseUrl(env, 'PUBLIC_URL', http) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    databaseUrl: parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: path.resolve(optional(env, 'DATA_DIR') ?? './data'),
+    redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    upstreams,
+    inatradeCallbackSecret,
+    logLevel,
+    sandbox,
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Request ids and the one access-log line per request. An incoming `X-Request-Id` is honoured
+ * when it looks like an id (so a caller's trace spans systems); anything else gets a fresh UUID.
+ */
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import { maskUrl } from '../logger.ts'
+
+const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+export const genReqId: NonNullable<FastifyServerOptions['genReqId']> = (req) => {
+  const incoming = req.headers['x-request-id']
+  return typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID()
+}
+
+async function requestContextPlugin(app: FastifyInstance): Promise<void> {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: maskUrl(request.url),
+        statusCode: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+        remoteAddress: request.ip,
+      },
+      'request completed',
+    )
+  })
+}
+
+export default fp(requestContextPlugin, { name: 'request-context', fastify: '5.x' })

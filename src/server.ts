@@ -1,0 +1,58 @@
+/**
+ * Entry point: config, logger, sandbox upstreams when no real ones are configured, listen,
+ * graceful shutdown. Everything else lives in buildApp.
+ */
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.ts'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import { createLogger } from './logger.ts'
+import { startSandbox } from './sandbox/start-sandbox.ts'
+
+function readConfig(): Config {
+  try {
+    return loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message)
+      process.exit(1)
+    }
+    throw error
+  }
+}
+
+const config = readConfig()
+const logger = createLogger(config.logLevel)
+
+// Any upstream without a URL is served by its sandbox stub on a loopback port.
+const sandbox = config.sandbox
+  ? await startSandbox({ callbackSecret: config.inatradeCallbackSecret, logger: false })
+  : undefined
+const upstreamUrls = {
+  ossUrl: config.upstreams.ossUrl ?? sandbox!.ossUrl,
+  djpUrl: config.upstreams.djpUrl ?? sandbox!.djpUrl,
+  inatradeUrl: config.upstreams.inatradeUrl ?? sandbox!.inatradeUrl,
+}
+if (sandbox) {
+  logger.info({ oss: upstreamUrls.ossUrl, djp: upstreamUrls.djpUrl, inatrade: upstreamUrls.inatradeUrl }, 'sandbox upstreams started')
+}
+
+const app = await buildApp({ config, logger, upstreamUrls })
+
+// In-flight requests finish (app.close waits for them), then pools and stubs close; a second
+// signal or the delay forces the exit.
+closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
+  if (err) logger.error({ err }, 'shutting down after an error')
+  else logger.info({ signal }, 'shutting down')
+  await app.close()
+  await sandbox?.close()
+})
+
+try {
+  await app.listen({ port: config.port, host: config.host })
+  logger.info({ url: config.publicUrl, docs: `${config.publicUrl}/docs` }, 'gateway ready')
+} catch (error) {
+  logger.fatal({ err: error }, 'could not start')
+  await app.close()
+  await sandbox?.close()
+  process.exit(1)
+}

@@ -1,0 +1,75 @@
+/**
+ * Builds the gateway for a test: one database per file (see database.ts), sandbox upstreams on
+ * port 0, a silent logger unless a test captures log lines. The app is returned before `ready`
+ * so a test may add probe routes.
+ */
+import { Writable } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.ts'
+import { loadConfig, type Config } from '../../src/config.ts'
+import { createLogger } from '../../src/logger.ts'
+import { startSandbox } from '../../src/sandbox/start-sandbox.ts'
+import { createUpstreams, type Upstreams } from '../../src/upstreams/index.ts'
+import { openTestDatabase, type TestDatabase } from './database.ts'
+
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+export interface TestContext {
+  database: TestDatabase
+  sandbox: Awaited<ReturnType<typeof startSandbox>>
+  upstreams: Upstreams
+  close(): Promise<void>
+}
+
+/** Shared per test file: database + sandbox + adapters. Closed by the file's teardown. */
+export async function setupTestContext(t: Teardown): Promise<TestContext> {
+  const database = await openTestDatabase()
+  const sandbox = await startSandbox({ timeScale: 0.01, logger: false })
+  const upstreams = createUpstreams({ ossUrl: sandbox.ossUrl, djpUrl: sandbox.djpUrl, inatradeUrl: sandbox.inatradeUrl })
+  const context = {
+    database,
+    sandbox,
+    upstreams,
+    async close() {
+      await upstreams.close()
+      await sandbox.close()
+      await database.close()
+    },
+  }
+  t.teardown(() => context.close())
+  return context
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ LOG_LEVEL: 'silent', PUBLIC_URL: 'http://gateway.test', ...env })
+}
+
+/** Collects the JSON log lines an app writes, for assertions on logging. */
+export function captureLogs(): { lines: () => Record<string, unknown>[]; text: () => string; stream: Writable } {
+  const chunks: string[] = []
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(chunk.toString())
+      done()
+    },
+  })
+  return {
+    stream,
+    text: () => chunks.join(''),
+    lines: () => chunks.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
+  }
+}
+
+export async function buildTestApp(
+  t: Teardown,
+  context: TestContext,
+  options: { env?: Record<string, string>; logs?: ReturnType<typeof captureLogs> } = {},
+): Promise<FastifyInstance> {
+  const config = testConfig(options.env)
+  const logger = options.logs ? createLogger('info', options.logs.stream) : undefined
+  const app = await buildApp({ config, logger, database: context.database.handle, upstreams: context.upstreams })
+  t.teardown(() => app.close())
+  return app
+}

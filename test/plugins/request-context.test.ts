@@ -1,0 +1,57 @@
+import t from 'tap'
+import { maskUrl } from '../../src/logger.ts'
+import { buildTestApp, captureLogs, setupTestContext } from '../helpers/app.ts'
+
+const context = await setupTestContext(t)
+const logs = captureLogs()
+const app = await buildTestApp(t, context, { logs })
+app.post('/probe/login', async (request) => {
+  request.log.info({ body: request.body }, 'probe saw a body')
+  return { ok: true }
+})
+await app.ready()
+
+t.test('an incoming X-Request-Id is honoured and returned', async (t) => {
+  const response = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'client-abc.123' } })
+  t.equal(response.headers['x-request-id'], 'client-abc.123')
+  const line = logs.lines().find((l) => l.requestId === 'client-abc.123' && l.msg === 'request completed')
+  t.match(line, { method: 'GET', url: '/health/live', statusCode: 200 })
+})
+
+t.test('an unsafe X-Request-Id is replaced by a fresh UUID', async (t) => {
+  const response = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'a b\n{"evil":1}' } })
+  t.match(response.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+})
+
+t.test('exactly one log line per request', async (t) => {
+  const before = logs.lines().length
+  const response = await app.inject({ method: 'GET', url: '/health/live' })
+  const mine = logs.lines().slice(before).filter((l) => l.requestId === response.headers['x-request-id'])
+  t.equal(mine.length, 1)
+})
+
+t.test('secrets and personal data are redacted from logs', async (t) => {
+  const secrets = {
+    password: 'Hunter2!pass',
+    client_secret: 'cs_live_abcdef',
+    nik: '3171010101800001',
+    npwp: '012345678901000',
+    applicant: { nik: '3171010101800002', token: 'tok_12345' },
+  }
+  await app.inject({
+    method: 'POST',
+    url: '/probe/login?access_token=at_secret_value&page=2',
+    headers: { authorization: 'Bearer eyJhbGciOi.secret.sig', cookie: 'sid=cookie_secret' },
+    payload: secrets,
+  })
+  const text = logs.text()
+  for (const value of ['Hunter2!pass', 'cs_live_abcdef', '3171010101800001', '012345678901000', '3171010101800002', 'tok_12345', 'at_secret_value', 'eyJhbGciOi', 'cookie_secret']) {
+    t.notOk(text.includes(value), `${value} is not in the log`)
+  }
+  t.match(text, /page=2/, 'harmless query parameters stay readable')
+})
+
+t.test('identifiers in URLs are masked', async (t) => {
+  t.equal(maskUrl('/v1/taxpayers/012345678901000'), '/v1/taxpayers/01***00')
+  t.equal(maskUrl('/cb?code=abc&state=xyz&x=1'), '/cb?code=%5BRedacted%5D&state=%5BRedacted%5D&x=1')
+})
