@@ -1,0 +1,143 @@
+import type { Dispatcher } from 'undici'
+import type { BreakerOptions, BreakerState } from './circuit-breaker.ts'
+import { createDjpAdapter, type DjpAdapter } from './djp.ts'
+import { createUpstreamClient, type UpstreamClient } from './http-client.ts'
+import { createInatradeAdapter, type InatradeAdapter } from './inatrade.ts'
+import { createOssAdapter, type OssAdapter } from './oss.ts'
+import type { UpstreamLogger, UpstreamName } from './types.ts'
+
+export type { BreakerOptions, BreakerState } from './circuit-breaker.ts'
+export type { RetryOptions } from './retry.ts'
+export type { UpstreamCallContext, UpstreamLogger, UpstreamName, UpstreamResponse } from './types.ts'
+export { createUpstreamClient } from './http-client.ts'
+export type { UpstreamClient, UpstreamClientOptions, UpstreamMethod, UpstreamRequest } from './http-client.ts'
+export { createOssAdapter } from './oss.ts'
+export type { OssAdapter, OssAdapterOptions, OssBusiness, OssLookupResult } from './oss.ts'
+export { createDjpAdapter } from './djp.ts'
+export type { DjpAdapter, DjpAdapterOptions, TaxpayerConfirmation, TaxpayerStatus } from './djp.ts'
+export { createInatradeAdapter, InatradeCallbackEventSchema, signCallbackBody, verifyCallbackSignature } from './inatrade.ts'
+export type {
+  IdempotentCallContext,
+  InatradeAdapter,
+  InatradeApplication,
+  InatradeApplicationInput,
+  InatradeApplicationLookup,
+  InatradeApplicationStatus,
+  InatradeCallbackEvent,
+  InatradeLicence,
+  InatradeRealisationReportInput,
+  InatradeReportReceipt,
+  InatradeSubmission,
+} from './inatrade.ts'
+export { isTransientUpstreamError } from './upstream-errors.ts'
+
+export interface UpstreamsOptions {
+  ossUrl: string
+  djpUrl: string
+  inatradeUrl: string
+  /** Shared by all three clients instead of their own Agents (tests: a MockAgent). Not closed by `close()`. */
+  dispatcher?: Dispatcher
+  logger?: UpstreamLogger
+  timeouts?: {
+    connectMs?: number
+    /** Per attempt, OSS and DJP look-ups (synchronous, on a user's request path). */
+    lookupMs?: number
+    /** Per attempt, INATRADE calls (made by the job worker). */
+    inatradeMs?: number
+  }
+  retries?: {
+    /** Retries after the first attempt, OSS and DJP. */
+    lookup?: number
+    /** Retries after the first attempt, INATRADE. */
+    inatrade?: number
+    baseDelayMs?: number
+    maxDelayMs?: number
+    /** Longest `Retry-After` waited for in-line; longer ones surface as `retryAfter` on the error. */
+    maxRetryAfterMs?: number
+  }
+  breaker?: Partial<BreakerOptions>
+  /** Look-up caches of OSS and DJP. */
+  cache?: { ttlMs?: number; maxEntries?: number }
+  maxResponseBytes?: number
+}
+
+export interface Upstreams {
+  oss: OssAdapter
+  djp: DjpAdapter
+  inatrade: InatradeAdapter
+  breakerStates(): Record<UpstreamName, BreakerState>
+  close(): Promise<void>
+}
+
+export const upstreamDefaults = {
+  connectMs: 2_000,
+  lookupMs: 3_000,
+  lookupRetries: 2,
+  inatradeMs: 10_000,
+  inatradeRetries: 3,
+  lookupBackoff: { baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 1_000 },
+  inatradeBackoff: { baseDelayMs: 250, maxDelayMs: 5_000, maxRetryAfterMs: 5_000 },
+  breaker: { failureThreshold: 5, resetAfterMs: 30_000 },
+} as const
+
+/** The three adapters over one client each (its own breaker), with the project's defaults. */
+export function createUpstreams(options: UpstreamsOptions): Upstreams {
+  const d = upstreamDefaults
+  const timeouts = options.timeouts ?? {}
+  const retries = options.retries ?? {}
+  const breaker: BreakerOptions = { ...d.breaker, ...options.breaker }
+  const connectTimeoutMs = timeouts.connectMs ?? d.connectMs
+
+  function backoff(defaults: { baseDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number }) {
+    return {
+      baseDelayMs: retries.baseDelayMs ?? defaults.baseDelayMs,
+      maxDelayMs: retries.maxDelayMs ?? defaults.maxDelayMs,
+      maxRetryAfterMs: retries.maxRetryAfterMs ?? defaults.maxRetryAfterMs,
+    }
+  }
+
+  function lookupClient(name: 'oss' | 'djp', baseUrl: string): UpstreamClient {
+    return createUpstreamClient({
+      name,
+      baseUrl,
+      dispatcher: options.dispatcher,
+      logger: options.logger,
+      connectTimeoutMs,
+      requestTimeoutMs: timeouts.lookupMs ?? d.lookupMs,
+      retry: { attempts: 1 + (retries.lookup ?? d.lookupRetries), ...backoff(d.lookupBackoff) },
+      breaker,
+      maxResponseBytes: options.maxResponseBytes,
+    })
+  }
+
+  const clients = {
+    oss: lookupClient('oss', options.ossUrl),
+    djp: lookupClient('djp', options.djpUrl),
+    inatrade: createUpstreamClient({
+      name: 'inatrade',
+      baseUrl: options.inatradeUrl,
+      dispatcher: options.dispatcher,
+      logger: options.logger,
+      connectTimeoutMs,
+      requestTimeoutMs: timeouts.inatradeMs ?? d.inatradeMs,
+      retry: { attempts: 1 + (retries.inatrade ?? d.inatradeRetries), ...backoff(d.inatradeBackoff) },
+      breaker,
+      maxResponseBytes: options.maxResponseBytes,
+    }),
+  }
+
+  const cache = { cacheTtlMs: options.cache?.ttlMs, cacheMaxEntries: options.cache?.maxEntries }
+  return {
+    oss: createOssAdapter(clients.oss, cache),
+    djp: createDjpAdapter(clients.djp, cache),
+    inatrade: createInatradeAdapter(clients.inatrade),
+    breakerStates: () => ({
+      oss: clients.oss.breakerState(),
+      djp: clients.djp.breakerState(),
+      inatrade: clients.inatrade.breakerState(),
+    }),
+    async close() {
+      await Promise.all([clients.oss.close(), clients.djp.close(), clients.inatrade.close()])
+    },
+  }
+}
