@@ -2,12 +2,16 @@
  * buildApp: the whole gateway as a Fastify instance, plugins first, then feature modules.
  * It never listens; `server.ts` does, and tests use `inject` or listen on port 0.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import type { DatabaseHandle } from './db/database.ts'
 import { createLogger } from './logger.ts'
 import healthRoutes from './modules/health/routes.ts'
+import interactionRoutes from './modules/identity/interactions/routes.ts'
+import authPlugin from './plugins/auth.ts'
+import oidcPlugin from './plugins/oidc.ts'
+import rateLimitPlugin, { type RateLimitOptions } from './plugins/rate-limit.ts'
 import dbPlugin from './plugins/db.ts'
 import errorsPlugin from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
@@ -24,6 +28,8 @@ export interface BuildAppOptions {
   upstreams?: Upstreams
   /** Where each upstream lives: the configured URL or the sandbox stub started for it. */
   upstreamUrls?: { ossUrl: string; djpUrl: string; inatradeUrl: string }
+  /** Budgets other than the defaults (tests use tiny ones). */
+  rateLimits?: Omit<RateLimitOptions, 'redisUrl'>
 }
 
 /** JSON bodies are small; uploads get their own, larger limit on their route. */
@@ -36,8 +42,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     loggerInstance,
     genReqId,
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
-    disableRequestLogging: true,
+    // Our request-context plugin writes the one access-log line per request.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: DEFAULT_BODY_LIMIT,
     trustProxy: false,
     ajv: {
@@ -59,7 +65,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(openapiPlugin)
   await app.register(dbPlugin, { database: options.database, databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   await app.register(upstreamsPlugin, { upstreams: options.upstreams, urls: options.upstreamUrls })
+  await app.register(oidcPlugin, { config })
+  await app.register(authPlugin, { config })
+  await app.register(rateLimitPlugin, { redisUrl: config.redisUrl, ...options.rateLimits })
 
   await app.register(healthRoutes)
+  await app.register(interactionRoutes, { config })
   return app
 }

@@ -2,6 +2,7 @@
  * The gateway's configuration: read from the environment once, validated once, then passed
  * around typed. Nothing else in `src/` reads `process.env`.
  */
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -21,6 +22,16 @@ export interface Config {
   /** Shared secret INATRADE signs its status callbacks with. */
   inatradeCallbackSecret: string
   logLevel: LogLevel
+  oidc: {
+    /** Private signing keys (JWKS JSON); the first signs, the rest stay published for rotation. Unset in sandbox: generated once, kept in the database. */
+    jwks?: { keys: Record<string, unknown>[] }
+    /** Secrets that sign the provider's cookies; the first signs, the rest still verify. */
+    cookieKeys?: string[]
+    /** Seconds an access token lives; resource servers cache verified tokens up to this long. */
+    accessTokenTtl: number
+  }
+  /** Unset: the gateway is not behind a proxy, so X-Forwarded-* headers are ignored. */
+  trustProxy: boolean
   /** True when any upstream is the bundled sandbox stub: enables the sandbox-only routes. */
   sandbox: boolean
 }
@@ -72,6 +83,39 @@ function redactUrl(raw: string): string {
   return raw.replace(/\/\/[^@/]*@/, '//***@')
 }
 
+function parseJwks(env: Env): { keys: Record<string, unknown>[] } | undefined {
+  const inline = optional(env, 'OIDC_JWKS')
+  const file = optional(env, 'OIDC_JWKS_FILE')
+  const name = inline ? 'OIDC_JWKS' : 'OIDC_JWKS_FILE'
+  if (!inline && !file) return undefined
+  let text: string
+  try {
+    text = inline ?? readFileSync(file!, 'utf8')
+  } catch {
+    throw new ConfigError(name, `names a file that cannot be read (${file})`)
+  }
+  let jwks: unknown
+  try {
+    jwks = JSON.parse(text)
+  } catch {
+    throw new ConfigError(name, 'must be a JSON Web Key Set ({"keys": [...]})')
+  }
+  const keys = (jwks as { keys?: unknown }).keys
+  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((key) => key && typeof key === 'object' && 'd' in key)) {
+    throw new ConfigError(name, 'must hold at least one private key ({"keys": [{..., "d": ...}]})')
+  }
+  return { keys }
+}
+
+function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`)
+  }
+  return Number(raw)
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = parsePort(env, 'PORT', 3000)
   const host = optional(env, 'HOST') ?? '127.0.0.1'
@@ -90,6 +134,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (!inatradeCallbackSecret) {
     throw new ConfigError('INATRADE_CALLBACK_SECRET', 'is required when INATRADE_URL points at a real INATRADE')
   }
+  const jwks = parseJwks(env)
+  const cookieKeys = optional(env, 'OIDC_COOKIE_KEYS')?.split(',').map((key) => key.trim()).filter(Boolean)
+  if (!sandbox && !jwks) throw new ConfigError('OIDC_JWKS', 'or OIDC_JWKS_FILE is required outside sandbox mode')
+  if (!sandbox && !cookieKeys?.length) throw new ConfigError('OIDC_COOKIE_KEYS', 'is required outside sandbox mode')
+  if (cookieKeys?.some((key) => key.length < 32)) throw new ConfigError('OIDC_COOKIE_KEYS', 'must be secrets of at least 32 characters')
   return {
     port,
     host,
@@ -100,6 +149,8 @@ export function loadConfig(env: Env = process.env): Config {
     upstreams,
     inatradeCallbackSecret,
     logLevel,
+    oidc: { jwks, cookieKeys, accessTokenTtl: parseInteger(env, 'ACCESS_TOKEN_TTL', 300, 60, 3600) },
+    trustProxy: optional(env, 'TRUST_PROXY') === 'true',
     sandbox,
   }
 }

@@ -19,7 +19,9 @@ export interface MigrationResult {
   applied: string[]
 }
 
-export class MigrationChecksumError extends Error {}
+export class MigrationChecksumError extends Error {
+  override name = 'MigrationChecksumError'
+}
 
 export async function migrate(handle: DatabaseHandle, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
   const files = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort()

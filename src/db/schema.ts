@@ -15,6 +15,97 @@ export interface OrganisationsTable {
   updated_at: Timestamp
 }
 
+export type UserLevel = 'super_admin' | 'admin' | 'non_admin' | 'platform_operator'
+export type UserStatus = 'pending_verification' | 'active' | 'locked' | 'disabled'
+
+export interface UsersTable {
+  id: Generated<string>
+  organisation_id: string | null
+  username: string
+  email: string
+  full_name: string
+  password_hash: string | null
+  status: ColumnType<UserStatus, UserStatus | undefined, UserStatus>
+  level: UserLevel
+  failed_logins: Generated<number>
+  lockouts: Generated<number>
+  locked_until: Date | null
+  last_login_at: Date | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export type MachineClientKind = 'inhouse' | 'surveyor' | 'insurer'
+
+export interface MachineClientsTable {
+  client_id: string
+  organisation_id: string
+  name: string
+  kind: MachineClientKind
+  secret_hash: string
+  previous_secret_hash: string | null
+  previous_secret_expires_at: Date | null
+  scopes: string[]
+  status: ColumnType<'active' | 'revoked', 'active' | 'revoked' | undefined, 'active' | 'revoked'>
+  created_by: string | null
+  created_at: Timestamp
+  revoked_at: Date | null
+}
+
+export type OneTimeTokenPurpose = 'set_password' | 'reset_password' | 'verify_email'
+
+export interface OneTimeTokensTable {
+  token_hash: string
+  user_id: string
+  purpose: OneTimeTokenPurpose
+  expires_at: Date
+  consumed_at: Date | null
+  created_at: Timestamp
+}
+
+export interface ExternalIdentitiesTable {
+  provider: 'oss' | 'sso_kemendag'
+  subject: string
+  user_id: string
+  linked_at: Timestamp
+}
+
+export interface OidcPayloadsTable {
+  model: string
+  id: string
+  payload: ColumnType<unknown, string, string>
+  grant_id: string | null
+  user_code: string | null
+  uid: string | null
+  expires_at: Date | null
+  consumed_at: ColumnType<Date | null, Date | null | undefined, unknown>
+}
+
+export interface OidcSecretsTable {
+  name: string
+  value: ColumnType<unknown, string, string>
+  created_at: Timestamp
+}
+
+export interface MailOutboxTable {
+  id: Generated<string>
+  recipient: string
+  subject: string
+  body_text: string
+  template: string
+  status: ColumnType<'pending' | 'sent' | 'failed', 'pending' | undefined, 'pending' | 'sent' | 'failed'>
+  attempts: Generated<number>
+  created_at: Timestamp
+  sent_at: Date | null
+}
+
 export interface Database {
   organisations: OrganisationsTable
+  users: UsersTable
+  machine_clients: MachineClientsTable
+  one_time_tokens: OneTimeTokensTable
+  external_identities: ExternalIdentitiesTable
+  oidc_payloads: OidcPayloadsTable
+  oidc_secrets: OidcSecretsTable
+  mail_outbox: MailOutboxTable
 }

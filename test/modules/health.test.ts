@@ -34,18 +34,22 @@ t.test('an open circuit makes the gateway degraded, not unready', async (t) => {
 
 t.test('an unreachable database answers 503', async (t) => {
   const handle = context.database.handle
-  // The same migrated database, but every query after start-up fails as if the server went away.
+  // The same migrated database, but once the app is up every query fails as if the server went away.
+  let serverGone = false
   const broken: DatabaseHandle = {
     ...handle,
     db: handle.db.withPlugin({
-      transformQuery: () => {
-        throw new Error('connection terminated')
+      transformQuery: (args) => {
+        if (serverGone) throw new Error('connection terminated')
+        return args.node
       },
       transformResult: async (args) => args.result,
     }),
   }
   const unready = await buildApp({ config: testConfig(), database: broken, upstreams: context.upstreams })
   t.teardown(() => unready.close())
+  await unready.ready()
+  serverGone = true
   const response = await unready.inject({ method: 'GET', url: '/health/ready' })
   t.equal(response.statusCode, 503)
   t.match(response.json(), { status: 'unavailable', database: { status: 'down' } })

@@ -1,0 +1,99 @@
+/**
+ * Accounts: checking a password with lockout, and setting or resetting a password through a
+ * mailed single-use token. Answers never reveal whether a username exists.
+ */
+import type { Kysely } from 'kysely'
+import type { Database } from '../../../db/schema.ts'
+import { AppError } from '../../../errors/app-error.ts'
+import { hashOneTimeToken, generateOneTimeToken } from './one-time-token.ts'
+import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hash.ts'
+import { passwordProblems } from './password-policy.ts'
+import * as repo from './repository.ts'
+
+export const LOCKOUT_THRESHOLD = 5
+const BASE_LOCK_MS = 5 * 60 * 1000
+const MAX_LOCK_MS = 24 * 60 * 60 * 1000
+export const RESET_TOKEN_TTL_MS = 30 * 60 * 1000
+
+/** 5 minutes, then 10, 20, 40… up to a day: each lockout lasts twice the previous one. */
+export function lockDuration(previousLockouts: number): number {
+  return Math.min(BASE_LOCK_MS * 2 ** previousLockouts, MAX_LOCK_MS)
+}
+
+export type LoginResult =
+  | { ok: true; userId: string }
+  | { ok: false; reason: 'invalid_credentials' }
+  | { ok: false; reason: 'locked'; lockedUntil: Date }
+  | { ok: false; reason: 'inactive' }
+
+export async function authenticate(db: Kysely<Database>, username: string, password: string): Promise<LoginResult> {
+  const user = await repo.findUserByUsername(db, username.trim())
+  if (!user || !user.password_hash) {
+    await verifyAgainstDummy(password)
+    return { ok: false, reason: 'invalid_credentials' }
+  }
+  if (user.locked_until && user.locked_until > new Date()) {
+    return { ok: false, reason: 'locked', lockedUntil: user.locked_until }
+  }
+  if (!(await verifyPassword(password, user.password_hash))) {
+    const lockedUntil = await repo.recordFailedLogin(db, user.id, LOCKOUT_THRESHOLD, lockDuration)
+    return lockedUntil ? { ok: false, reason: 'locked', lockedUntil } : { ok: false, reason: 'invalid_credentials' }
+  }
+  // Checked after the password so that a wrong password says nothing about the account's state.
+  if (user.status !== 'active') return { ok: false, reason: 'inactive' }
+  await repo.recordSuccessfulLogin(db, user.id)
+  return { ok: true, userId: user.id }
+}
+
+export function assertAcceptablePassword(password: string, pointer = '/password'): void {
+  const problem = passwordProblems(password)
+  if (!problem) return
+  throw new AppError('VALIDATION_FAILED', {
+    errors: [{ pointer, in: 'body', detail: typeof problem === 'string' ? problem : problem.en, reason: 'password_policy' }],
+    detail: problem,
+  })
+}
+
+/**
+ * Forgot password: when the email and username belong to the same active account, mail a reset
+ * link. Always returns quietly, so the form cannot be used to discover accounts.
+ */
+export async function requestPasswordReset(db: Kysely<Database>, input: { username: string; email: string; resetUrl: (token: string) => string }) {
+  const user = await repo.findUserByUsername(db, input.username.trim())
+  if (!user || user.email.toLowerCase() !== input.email.trim().toLowerCase() || user.status === 'disabled') return
+  const { token, hash } = generateOneTimeToken()
+  await db.transaction().execute(async (trx) => {
+    await repo.insertOneTimeToken(trx, { hash, userId: user.id, purpose: 'reset_password', expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) })
+    await repo.queueMail(trx, {
+      to: user.email,
+      template: 'password-reset',
+      subject: 'INSW: atur ulang kata sandi / reset your password',
+      text: [
+        `Halo ${user.full_name},`,
+        '',
+        `Untuk mengatur ulang kata sandi akun ${user.username}, buka tautan berikut (berlaku 30 menit, satu kali pakai):`,
+        `To reset the password of ${user.username}, open this link (valid for 30 minutes, once):`,
+        input.resetUrl(token),
+        '',
+        'Abaikan email ini jika Anda tidak memintanya. / Ignore this email if you did not ask for it.',
+      ].join('\n'),
+    })
+  })
+}
+
+/** Sets a password with a mailed token (first password or reset). The token works once. */
+export async function setPasswordWithToken(db: Kysely<Database>, token: string, password: string): Promise<string> {
+  assertAcceptablePassword(password)
+  const passwordHash = await hashPassword(password)
+  return db.transaction().execute(async (trx) => {
+    const used = await repo.consumeOneTimeToken(trx, hashOneTimeToken(token), ['reset_password', 'set_password'])
+    if (!used) {
+      throw new AppError('VALIDATION_FAILED', {
+        detail: { en: 'This link is invalid, expired or already used.', id: 'Tautan ini tidak valid, kedaluwarsa, atau sudah dipakai.' },
+        errors: [{ pointer: '/token', in: 'body', detail: 'invalid, expired or already used', reason: 'token' }],
+      })
+    }
+    await repo.setPassword(trx, used.user_id, passwordHash)
+    return used.user_id
+  })
+}

@@ -1,0 +1,158 @@
+/**
+ * The sign-in pages the OIDC provider sends people to (`/interaction/{uid}`), and the
+ * forgot/reset password pages. HTML forms, no JavaScript. Failed logins count towards the
+ * account's lockout; attempts are also rate-limited per IP address and per username.
+ */
+import formbody from '@fastify/formbody'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Config } from '../../../config.ts'
+import { AppError } from '../../../errors/app-error.ts'
+import { authenticate, requestPasswordReset, setPasswordWithToken } from '../accounts/service.ts'
+import { passwordProblems } from '../accounts/password-policy.ts'
+import { formToken, formTokenValid, sameOrigin } from './csrf.ts'
+import { finishInteraction, grantRequestedScopes } from './finish.ts'
+import { pageLanguage } from './language.ts'
+import { textsFor } from './texts.ts'
+import { forgotPasswordPage, loginPage, noticePage, resetPasswordPage } from './views.ts'
+
+export const LOGIN_LIMITS = { perIpPerMinute: 30, perUsernamePerMinute: 10 }
+
+interface LoginBody {
+  username?: string
+  password?: string
+  csrf?: string
+}
+
+function sendHtml(reply: FastifyReply, status: number, body: string) {
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .header('x-frame-options', 'DENY')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    .type('text/html; charset=utf-8')
+    .send(body)
+}
+
+export default async function interactionRoutes(app: FastifyInstance, options: { config: Config }): Promise<void> {
+  const { config } = options
+  const csrfSecret = app.oidcKeys.cookieKeys[0]!
+  await app.register(formbody)
+
+  const federated = () => ({ oss: app.hasDecorator('federation'), kemendag: app.hasDecorator('federation') })
+
+  // People see pages, not JSON: rate limits and expired interactions render as HTML.
+  const htmlErrors = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const language = pageLanguage(request)
+    const t = textsFor(language)
+    if (error instanceof AppError && error.code === 'RATE_LIMITED') {
+      if (error.retryAfter) reply.header('retry-after', String(error.retryAfter))
+      return sendHtml(reply, 429, noticePage({ language, title: t.signIn, error: t.tooMany }))
+    }
+    if (error.name === 'SessionNotFound' || (error as { error?: string }).error === 'invalid_request') {
+      return sendHtml(reply, 400, noticePage({ language, title: t.signIn, error: t.expired }))
+    }
+    throw error
+  }
+
+  const perIp = app.rateLimit({ max: LOGIN_LIMITS.perIpPerMinute, timeWindow: 60_000, keyGenerator: (r) => `login-ip:${r.ip}` })
+  const perUsername = app.rateLimit({
+    max: LOGIN_LIMITS.perUsernamePerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (r) => `login-user:${String((r.body as LoginBody | undefined)?.username ?? '').trim().toLowerCase()}`,
+  })
+
+  app.get<{ Params: { uid: string } }>('/interaction/:uid', { schema: { hide: true }, errorHandler: htmlErrors }, async (request, reply) => {
+    const details = await app.oidc.interactionDetails(request.raw, reply.raw)
+    const language = pageLanguage(request, details.params.ui_locales)
+    if (details.prompt.name === 'login') {
+      return sendHtml(reply, 200, loginPage({ language, uid: details.uid, csrf: formToken(csrfSecret, details.uid), federated: federated() }))
+    }
+    // Any other prompt (consent) after a login in this session: first-party, granted directly.
+    const accountId = details.session?.accountId
+    if (!accountId) throw new AppError('BAD_REQUEST', { detail: 'interaction without a session' })
+    const grantId = await grantRequestedScopes(app, config, details, accountId)
+    return finishInteraction(request, reply, app, { consent: { grantId } })
+  })
+
+  app.post<{ Params: { uid: string }; Body: LoginBody }>(
+    '/interaction/:uid/login',
+    { schema: { hide: true }, errorHandler: htmlErrors, onRequest: perIp, preHandler: perUsername },
+    async (request, reply) => {
+      const details = await app.oidc.interactionDetails(request.raw, reply.raw)
+      const language = pageLanguage(request, details.params.ui_locales)
+      const t = textsFor(language)
+      const { username = '', password = '', csrf } = request.body ?? {}
+      const render = (status: number, error: string) =>
+        sendHtml(reply, status, loginPage({ language, uid: details.uid, csrf: formToken(csrfSecret, details.uid), username, error, federated: federated() }))
+      if (details.prompt.name !== 'login' || !sameOrigin(request, config.publicUrl) || !formTokenValid(csrfSecret, details.uid, csrf)) {
+        return sendHtml(reply, 403, noticePage({ language, title: t.signIn, error: t.expired }))
+      }
+      if (!username || !password) return render(400, t.wrongPassword)
+      const result = await authenticate(app.db, username, password)
+      if (!result.ok) {
+        request.log.info({ reason: result.reason }, 'login refused')
+        if (result.reason === 'locked') {
+          return render(423, t.locked(result.lockedUntil.toLocaleString(language === 'id' ? 'id-ID' : 'en-GB', { timeZone: 'Asia/Jakarta', timeZoneName: 'short' })))
+        }
+        return render(result.reason === 'inactive' ? 403 : 401, result.reason === 'inactive' ? t.inactive : t.wrongPassword)
+      }
+      const grantId = await grantRequestedScopes(app, config, details, result.userId, { reuseGrant: false })
+      return finishInteraction(request, reply, app, { login: { accountId: result.userId }, consent: { grantId } })
+    },
+  )
+
+  app.get<{ Params: { uid: string } }>('/interaction/:uid/abort', { schema: { hide: true }, errorHandler: htmlErrors }, async (request, reply) => {
+    await app.oidc.interactionDetails(request.raw, reply.raw)
+    return finishInteraction(request, reply, app, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' })
+  })
+
+  app.get('/account/forgot-password', { schema: { hide: true } }, async (request, reply) =>
+    sendHtml(reply, 200, forgotPasswordPage({ language: pageLanguage(request) })),
+  )
+
+  app.post<{ Body: { email?: string; username?: string } }>(
+    '/account/forgot-password',
+    { schema: { hide: true }, errorHandler: htmlErrors, onRequest: perIp },
+    async (request, reply) => {
+      const language = pageLanguage(request)
+      const t = textsFor(language)
+      if (!sameOrigin(request, config.publicUrl)) return sendHtml(reply, 403, forgotPasswordPage({ language, error: t.expired }))
+      const { email = '', username = '' } = request.body ?? {}
+      if (email && username) {
+        await requestPasswordReset(app.db, {
+          email,
+          username,
+          resetUrl: (token) => `${config.publicUrl}/account/reset-password?token=${encodeURIComponent(token)}&lang=${language}`,
+        })
+      }
+      return sendHtml(reply, 200, forgotPasswordPage({ language, notice: t.forgotSent }))
+    },
+  )
+
+  app.get<{ Querystring: { token?: string } }>('/account/reset-password', { schema: { hide: true } }, async (request, reply) =>
+    sendHtml(reply, 200, resetPasswordPage({ language: pageLanguage(request), token: request.query.token ?? '' })),
+  )
+
+  app.post<{ Body: { token?: string; password?: string; confirm?: string } }>(
+    '/account/reset-password',
+    { schema: { hide: true }, errorHandler: htmlErrors, onRequest: perIp },
+    async (request, reply) => {
+      const language = pageLanguage(request)
+      const t = textsFor(language)
+      const { token = '', password = '', confirm = '' } = request.body ?? {}
+      if (!sameOrigin(request, config.publicUrl)) return sendHtml(reply, 403, resetPasswordPage({ language, token, error: t.expired }))
+      if (password !== confirm) return sendHtml(reply, 422, resetPasswordPage({ language, token, error: t.mismatch }))
+      const problem = passwordProblems(password)
+      if (problem) return sendHtml(reply, 422, resetPasswordPage({ language, token, error: typeof problem === 'string' ? problem : problem[language] }))
+      try {
+        await setPasswordWithToken(app.db, token, password)
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'VALIDATION_FAILED') {
+          return sendHtml(reply, 422, resetPasswordPage({ language, token: '', error: t.badLink }))
+        }
+        throw error
+      }
+      return sendHtml(reply, 200, noticePage({ language, title: t.resetTitle, notice: t.resetDone }))
+    },
+  )
+}

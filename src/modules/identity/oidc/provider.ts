@@ -1,0 +1,139 @@
+/**
+ * The OIDC provider (oidc-provider), configured for the gateway:
+ * - grants: authorization code with PKCE (S256 only), rotating refresh tokens, client credentials;
+ * - every access token is for the API resource (RFC 8707): a JWT (RFC 9068, `typ: at+jwt`) with
+ *   `sub`, `client_id`, `scope` and `org_id`, short-lived, signed RS256;
+ * - introspection, revocation, userinfo, end-session, JWKS;
+ * - all state in PostgreSQL through the adapter; nothing in process memory.
+ */
+import type { Kysely } from 'kysely'
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider'
+import type { Config } from '../../../config.ts'
+import type { Database } from '../../../db/schema.ts'
+import { API_SCOPES, OIDC_SCOPE_DESCRIPTIONS } from '../scopes.ts'
+import { createAdapterFactory } from './adapter.ts'
+import { secretMatches, swaggerUiClient } from './clients.ts'
+import { SIGNING_ALGORITHM, type OidcKeys } from './keys.ts'
+import { renderProviderError } from './pages.ts'
+
+export const OIDC_MOUNT_PATH = '/oidc'
+export const INTERACTION_PATH = '/interaction'
+
+export function issuerOf(config: Config): string {
+  return `${config.publicUrl}${OIDC_MOUNT_PATH}`
+}
+
+/** The resource indicator of the gateway's API: the `aud` of every access token. */
+export function apiAudienceOf(config: Config): string {
+  return `${config.publicUrl}/v1`
+}
+
+async function accountClaims(db: Kysely<Database>, accountId: string) {
+  return db
+    .selectFrom('users')
+    .select(['id', 'username', 'full_name', 'email', 'organisation_id', 'level', 'status'])
+    .where('id', '=', accountId)
+    .executeTakeFirst()
+}
+
+export function createProvider(config: Config, db: Kysely<Database>, keys: OidcKeys): Provider {
+  const audience = apiAudienceOf(config)
+  const staticClients = new Map([[swaggerUiClient(config.publicUrl).client_id as string, swaggerUiClient(config.publicUrl)]])
+
+  const configuration: Configuration = {
+    adapter: createAdapterFactory(db, staticClients),
+    jwks: keys.jwks,
+    cookies: {
+      keys: keys.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax', secure: config.publicUrl.startsWith('https:') },
+      short: { signed: true, httpOnly: true, sameSite: 'lax', secure: config.publicUrl.startsWith('https:') },
+    },
+    scopes: [...Object.keys(OIDC_SCOPE_DESCRIPTIONS), ...API_SCOPES],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username', 'org_id', 'level'],
+      email: ['email', 'email_verified'],
+    },
+    extraClientMetadata: { properties: ['urn:insw:organisation_id', 'urn:insw:client_kind'] },
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => audience,
+        // Refresh and code exchanges keep the API audience without the client repeating it.
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resourceIndicator) => {
+          if (resourceIndicator !== audience) throw new errors.InvalidTarget()
+          return {
+            scope: API_SCOPES.join(' '),
+            audience,
+            accessTokenTTL: config.oidc.accessTokenTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: SIGNING_ALGORITHM } },
+          }
+        },
+      },
+    },
+    enabledJWA: {
+      // Asymmetric only: no HMAC algorithms, so a public key can never be used as an HMAC secret.
+      idTokenSigningAlgValues: [SIGNING_ALGORITHM, 'ES256', 'EdDSA'],
+      userinfoSigningAlgValues: [SIGNING_ALGORITHM],
+      introspectionSigningAlgValues: [SIGNING_ALGORITHM],
+      clientAuthSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+    },
+    clientDefaults: { id_token_signed_response_alg: SIGNING_ALGORITHM },
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: config.oidc.accessTokenTtl,
+      ClientCredentials: config.oidc.accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 15 * 60,
+      Session: 12 * 3600,
+      Grant: 30 * 24 * 3600,
+      RefreshToken: 14 * 24 * 3600,
+    },
+    interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+    async findAccount(_ctx, accountId) {
+      const user = await accountClaims(db, accountId)
+      if (!user || user.status !== 'active') return undefined
+      return {
+        accountId,
+        claims: async () => ({
+          sub: accountId,
+          name: user.full_name,
+          preferred_username: user.username,
+          email: user.email,
+          email_verified: true,
+          org_id: user.organisation_id ?? undefined,
+          level: user.level,
+        }),
+      }
+    },
+    async extraTokenClaims(ctx, token) {
+      if (token.kind === 'ClientCredentials') {
+        const client = ctx.oidc.client as unknown as Record<string, unknown> | undefined
+        return { org_id: client?.['urn:insw:organisation_id'], client_kind: client?.['urn:insw:client_kind'] }
+      }
+      const accountId = (token as { accountId?: string }).accountId
+      if (!accountId) return undefined
+      const user = await accountClaims(db, accountId)
+      return user ? { org_id: user.organisation_id ?? undefined, level: user.level, preferred_username: user.username } : undefined
+    },
+    renderError: (ctx: KoaContextWithOIDC, out, error) => renderProviderError(ctx, out, error),
+  }
+
+  const provider = new Provider(issuerOf(config), configuration)
+  provider.proxy = config.trustProxy
+  // Machine client secrets are stored as SHA-256 digests; compare digests in constant time.
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+    return Boolean(this.clientSecret) && secretMatches(this.clientSecret!, actual)
+  }
+  return provider
+}

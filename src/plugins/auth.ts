@@ -1,0 +1,149 @@
+/**
+ * The resource server: every /v1 route needs a bearer access token unless it is marked
+ * `config: { public: true }`. Tokens are verified with @fastify/jwt against the provider's own
+ * key set: RS256 only, `typ: at+jwt`, our issuer and API audience, not expired, known `kid`.
+ * Verified tokens are cached until they expire, since verification runs on every request.
+ * Routes may require scopes: `config: { scopes: ['permits:write'] }`.
+ */
+import { createPublicKey } from 'node:crypto'
+import jwt from '@fastify/jwt'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.ts'
+import { AppError } from '../errors/app-error.ts'
+import { apiAudienceOf, issuerOf } from '../modules/identity/oidc/provider.ts'
+import { SIGNING_ALGORITHM } from '../modules/identity/oidc/keys.ts'
+import type { ApiScope } from '../modules/identity/scopes.ts'
+
+/** Who is calling: a person (through an app such as Swagger UI) or a machine client. */
+export interface Principal {
+  kind: 'user' | 'client'
+  /** User id for people; client id for machine clients. */
+  subject: string
+  clientId: string
+  organisationId?: string
+  scopes: Set<string>
+  /** The access token's `jti`, for audit trails. */
+  tokenId?: string
+}
+
+interface AccessTokenClaims {
+  sub: string
+  client_id: string
+  scope?: string
+  org_id?: string
+  jti?: string
+  exp: number
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** No access token needed (health, registration, tracking, sandbox helpers). */
+    public?: boolean
+    /** Every listed scope must be granted to the token. */
+    scopes?: ApiScope[]
+  }
+  interface FastifyRequest {
+    principal?: Principal
+  }
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: AccessTokenClaims
+    user: AccessTokenClaims
+  }
+}
+
+const VERIFIED_TOKEN_CACHE_SIZE = 10_000
+const REALM = 'insw-gateway'
+
+function bearerChallenge(error?: string, description?: string, scope?: string): string {
+  const parts = [`realm="${REALM}"`]
+  if (error) parts.push(`error="${error}"`)
+  if (description) parts.push(`error_description="${description.replaceAll('"', "'")}"`)
+  if (scope) parts.push(`scope="${scope}"`)
+  return `Bearer ${parts.join(', ')}`
+}
+
+export function requirePrincipal(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('UNAUTHENTICATED', { headers: { 'www-authenticate': bearerChallenge() } })
+  return request.principal
+}
+
+async function authPlugin(app: FastifyInstance, options: { config: Config }): Promise<void> {
+  // PEM per kid: @fastify/jwt reuses one verifier (and its token cache) per key string.
+  const publicKeys = new Map(
+    app.oidcKeys.jwks.keys.map((jwk) => [jwk.kid, createPublicKey({ key: jwk as never, format: 'jwk' }).export({ format: 'pem', type: 'spki' }) as string]),
+  )
+
+  await app.register(jwt, {
+    secret: {
+      public: async (_request: FastifyRequest, token: { header?: { kid?: string; alg?: string } }) => {
+        const key = token.header?.kid ? publicKeys.get(token.header.kid) : undefined
+        if (!key) throw new Error('unknown signing key')
+        return key
+      },
+    } as never,
+    verify: {
+      algorithms: [SIGNING_ALGORITHM],
+      allowedIss: issuerOf(options.config),
+      allowedAud: apiAudienceOf(options.config),
+      requiredClaims: ['sub', 'client_id', 'exp', 'iat', 'iss', 'aud'],
+      checkTyp: 'at+jwt',
+      cache: VERIFIED_TOKEN_CACHE_SIZE,
+    } as never,
+    decode: { complete: true },
+  })
+
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config
+    const authorization = request.headers.authorization
+    if (config.public || request.is404) return
+    if (!request.url.startsWith('/v1/') && !config.scopes) return
+    if (!authorization) {
+      throw new AppError('UNAUTHENTICATED', {
+        detail: { en: 'Send an access token: Authorization: Bearer <token>.', id: 'Kirim token akses: Authorization: Bearer <token>.' },
+        headers: { 'www-authenticate': bearerChallenge() },
+      })
+    }
+    if (!/^Bearer [A-Za-z0-9._~+/-]+=*$/.test(authorization)) {
+      throw new AppError('INVALID_TOKEN', {
+        detail: { en: 'The Authorization header must be "Bearer <token>".', id: 'Header Authorization harus "Bearer <token>".' },
+        headers: { 'www-authenticate': bearerChallenge('invalid_request', 'malformed Authorization header') },
+      })
+    }
+    let claims: AccessTokenClaims
+    try {
+      claims = await request.jwtVerify<AccessTokenClaims>()
+    } catch (error) {
+      const expired = (error as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED'
+      const description = expired ? 'the access token expired' : 'the access token is invalid'
+      throw new AppError('INVALID_TOKEN', {
+        detail: expired
+          ? { en: 'The access token expired; get a new one.', id: 'Token akses kedaluwarsa; minta token baru.' }
+          : { en: 'The access token is not valid for this API.', id: 'Token akses tidak berlaku untuk API ini.' },
+        headers: { 'www-authenticate': bearerChallenge('invalid_token', description) },
+      })
+    }
+    const scopes = new Set((claims.scope ?? '').split(' ').filter(Boolean))
+    request.principal = {
+      // A client-credentials token is about the client itself: sub equals client_id.
+      kind: claims.sub === claims.client_id ? 'client' : 'user',
+      subject: claims.sub,
+      clientId: claims.client_id,
+      organisationId: claims.org_id,
+      scopes,
+      tokenId: claims.jti,
+    }
+    const missing = (config.scopes ?? []).filter((scope) => !scopes.has(scope))
+    if (missing.length) {
+      throw new AppError('INSUFFICIENT_SCOPE', {
+        detail: { en: `This operation needs the scope(s): ${missing.join(' ')}.`, id: `Operasi ini memerlukan cakupan: ${missing.join(' ')}.` },
+        headers: { 'www-authenticate': bearerChallenge('insufficient_scope', 'the token lacks a required scope', (config.scopes ?? []).join(' ')) },
+      })
+    }
+  })
+}
+
+export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['oidc', 'errors'] })

@@ -1,0 +1,74 @@
+/**
+ * Request budgets (@fastify/rate-limit): per caller on the API (the token's subject, else the
+ * IP address), and stricter ones on the token and login endpoints, which attackers target.
+ * With REDIS_URL the counters live in Redis so every instance draws on the same budget;
+ * without it they are per-process. Answers 429 problem+json with `Retry-After` and the
+ * `RateLimit-*` headers (IETF draft).
+ */
+import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { Redis } from 'ioredis'
+import { AppError } from '../errors/app-error.ts'
+
+export interface RateLimitOptions {
+  redisUrl?: string
+  /** Requests per minute for one caller on the API. */
+  apiPerMinute?: number
+  /** Requests per minute on /oidc/token and friends, per client (or IP). */
+  tokenPerMinute?: number
+}
+
+export const RATE_LIMIT_DEFAULTS = { apiPerMinute: 600, tokenPerMinute: 60 }
+
+function callerKey(request: FastifyRequest): string {
+  const principal = request.principal
+  return principal ? `${principal.kind}:${principal.subject}` : `ip:${request.ip}`
+}
+
+/** The client id of an OAuth client authenticating with HTTP Basic, else the IP address. */
+function tokenEndpointKey(request: FastifyRequest): string {
+  const authorization = request.headers.authorization
+  if (authorization?.startsWith('Basic ')) {
+    const clientId = Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':')[0]
+    if (clientId) return `client:${decodeURIComponent(clientId)}`
+  }
+  return `ip:${request.ip}`
+}
+
+async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
+  const redis = options.redisUrl
+    ? new Redis(options.redisUrl, { connectTimeout: 2000, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true })
+    : undefined
+  if (redis) {
+    await redis.connect()
+    app.addHook('onClose', async () => {
+      await redis.quit()
+    })
+  }
+  const tokenPerMinute = options.tokenPerMinute ?? RATE_LIMIT_DEFAULTS.tokenPerMinute
+  const settings: RateLimitPluginOptions = {
+    global: true,
+    // After authentication, so the budget follows the caller rather than a shared NAT address.
+    hook: 'preHandler',
+    max: (request) => (request.url.startsWith('/oidc/') ? tokenPerMinute : (options.apiPerMinute ?? RATE_LIMIT_DEFAULTS.apiPerMinute)),
+    timeWindow: 60_000,
+    keyGenerator: (request) => (request.url.startsWith('/oidc/') ? tokenEndpointKey(request) : callerKey(request)),
+    enableDraftSpec: true,
+    redis,
+    nameSpace: 'insw-gw-rl:',
+    // A Redis outage must not take the API down: requests pass while it is unreachable.
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', {
+        detail: {
+          en: `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}.`,
+          id: `Batas ${context.max} permintaan per menit terlampaui; coba lagi dalam ${context.after}.`,
+        },
+        retryAfter: Math.ceil(context.ttl / 1000),
+      }),
+  }
+  await app.register(rateLimit, settings)
+}
+
+export default fp(rateLimitPlugin, { name: 'rate-limit', fastify: '5.x', dependencies: ['errors'] })
