@@ -9,6 +9,8 @@ import type { DatabaseHandle } from './db/database.ts'
 import { createLogger } from './logger.ts'
 import healthRoutes from './modules/health/routes.ts'
 import interactionRoutes from './modules/identity/interactions/routes.ts'
+import meRoutes from './modules/me/routes.ts'
+import sandboxRoutes from './modules/sandbox/routes.ts'
 import authPlugin from './plugins/auth.ts'
 import oidcPlugin from './plugins/oidc.ts'
 import rateLimitPlugin, { type RateLimitOptions } from './plugins/rate-limit.ts'
@@ -71,5 +73,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(healthRoutes)
   await app.register(interactionRoutes, { config })
+  await app.register(meRoutes)
+  if (config.sandbox) await app.register(sandboxRoutes, { config })
   return app
 }

@@ -99,7 +99,13 @@ export interface MailOutboxTable {
   sent_at: Date | null
 }
 
+export interface UsernameCountersTable {
+  day: string
+  last_value: number
+}
+
 export interface Database {
+  username_counters: UsernameCountersTable
   organisations: OrganisationsTable
   users: UsersTable
   machine_clients: MachineClientsTable

@@ -8,6 +8,8 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { problemCatalogue, problemTypeUri } from '../errors/catalogue.ts'
+import { SWAGGER_UI_CLIENT_ID } from '../modules/identity/oidc/clients.ts'
+import { API_SCOPE_DESCRIPTIONS, OIDC_SCOPE_DESCRIPTIONS, type ApiScope } from '../modules/identity/scopes.ts'
 
 const errorCatalogueTable = Object.entries(problemCatalogue)
   .map(([code, definition]) => `| \`${code}\` | ${definition.status} | ${definition.title.en} | ${problemTypeUri(code as keyof typeof problemCatalogue)} |`)
@@ -30,7 +32,35 @@ ${errorCatalogueTable}
 
 export const OPENAPI_TAGS = [
   { name: 'Health', description: 'Liveness and readiness for load balancers and orchestrators.' },
+  {
+    name: 'Identity',
+    description:
+      'Single sign-on. People sign in at `/oidc/auth` (authorization code + PKCE); machine clients get tokens at `/oidc/token` (client credentials). Discovery: `/oidc/.well-known/openid-configuration`.',
+  },
+  { name: 'Sandbox', description: 'Only in sandbox mode: test organisations, operators and the mailbox. Absent from production.' },
 ]
+
+/** Security requirement of a protected operation: an OAuth2 access token (people or machines). */
+export function secured(...scopes: ApiScope[]): Record<string, string[]>[] {
+  return [{ oauth2: scopes }, { bearerAuth: [] }]
+}
+export const SECURED = secured()
+
+const allScopes = { ...OIDC_SCOPE_DESCRIPTIONS, ...API_SCOPE_DESCRIPTIONS }
+const apiScopes = { ...API_SCOPE_DESCRIPTIONS }
+
+const securitySchemes = {
+  oauth2: {
+    type: 'oauth2',
+    description:
+      'Access tokens from the gateway\'s OIDC provider. People: authorization code with PKCE (S256). Machine clients: client credentials with HTTP Basic client authentication.',
+    flows: {
+      authorizationCode: { authorizationUrl: '/oidc/auth', tokenUrl: '/oidc/token', refreshUrl: '/oidc/token', scopes: allScopes },
+      clientCredentials: { tokenUrl: '/oidc/token', refreshUrl: '/oidc/token', scopes: apiScopes },
+    },
+  },
+  bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT access token (RFC 9068) obtained elsewhere.' },
+}
 
 async function openapiPlugin(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
@@ -45,6 +75,7 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
       },
       servers: [{ url: '/', description: 'This gateway' }],
       tags: OPENAPI_TAGS,
+      components: { securitySchemes } as never,
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
@@ -53,6 +84,13 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { deepLinking: true, tryItOutEnabled: true, displayRequestDuration: true, persistAuthorization: true },
+    // The Authorize button signs people in through the public PKCE client.
+    initOAuth: {
+      clientId: SWAGGER_UI_CLIENT_ID,
+      usePkceWithAuthorizationCodeGrant: true,
+      scopes: Object.keys(allScopes),
+      appName: 'INSW Gateway API explorer',
+    },
   })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 }

@@ -1,0 +1,90 @@
+import { Type, type Static } from 'typebox'
+
+export const CreateTestOrganisationSchema = Type.Object(
+  {
+    nib: Type.String({
+      pattern: '^[0-9]{13}$',
+      description: 'A sandbox NIB known to the OSS stub (see the README\'s sandbox identities).',
+      examples: ['8120000000001'],
+    }),
+  },
+  { $id: 'CreateTestOrganisation', additionalProperties: false, examples: [{ nib: '8120000000001' }] },
+)
+export type CreateTestOrganisation = Static<typeof CreateTestOrganisationSchema>
+
+const CredentialsOnce = 'Shown once: only a hash is stored.'
+
+export const TestMachineClientSchema = Type.Object(
+  {
+    clientId: Type.String(),
+    clientSecret: Type.String({ description: CredentialsOnce }),
+    kind: Type.Union([Type.Literal('inhouse'), Type.Literal('surveyor'), Type.Literal('insurer')]),
+    scopes: Type.Array(Type.String()),
+  },
+  { $id: 'TestMachineClient', additionalProperties: false },
+)
+
+export const TestAccountSchema = Type.Object(
+  {
+    userId: Type.String({ format: 'uuid' }),
+    username: Type.String({ examples: ['USER.20261122.01.00001'] }),
+    password: Type.String({ description: CredentialsOnce }),
+    email: Type.String({ format: 'email' }),
+    fullName: Type.String(),
+  },
+  { $id: 'TestAccount', additionalProperties: false },
+)
+
+export const TestOrganisationSchema = Type.Object(
+  {
+    organisation: Type.Ref('OrganisationSummary'),
+    superAdmin: Type.Ref('TestAccount'),
+    clients: Type.Array(Type.Ref('TestMachineClient')),
+    tokenUrl: Type.String({ format: 'uri' }),
+  },
+  {
+    $id: 'TestOrganisation',
+    additionalProperties: false,
+    examples: [
+      {
+        organisation: { id: '5d1d6a0c-8b7e-4b8a-9a6e-9f3a3c2b1d00', name: 'PT Sandbox Impor Sejahtera', nib: '8120000000001' },
+        superAdmin: {
+          userId: '0b9c7f0e-3f55-4a0e-9a55-2f1b5d8c1e11',
+          username: 'USER.20261122.01.00001',
+          password: 'Sbx-7dG2…',
+          email: 'budi.santoso@sandbox.example',
+          fullName: 'Budi Santoso',
+        },
+        clients: [{ clientId: 'inhouse-k3j2h1g4f5d6', clientSecret: 'insw_cs_…', kind: 'inhouse', scopes: ['org:read', 'permits:write'] }],
+        tokenUrl: 'http://127.0.0.1:3000/oidc/token',
+      },
+    ],
+  },
+)
+export type TestOrganisation = Static<typeof TestOrganisationSchema>
+
+export const CreateTestOperatorSchema = Type.Object(
+  {
+    fullName: Type.Optional(Type.String({ minLength: 1, maxLength: 200, examples: ['Operator Sandbox'] })),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+  },
+  { $id: 'CreateTestOperator', additionalProperties: false },
+)
+export type CreateTestOperator = Static<typeof CreateTestOperatorSchema>
+
+export const MailSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    to: Type.String(),
+    subject: Type.String(),
+    text: Type.String(),
+    template: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'SandboxMail', additionalProperties: false },
+)
+
+export const MailboxSchema = Type.Object(
+  { items: Type.Array(Type.Ref('SandboxMail')) },
+  { $id: 'SandboxMailbox', additionalProperties: false },
+)
