@@ -10,6 +10,7 @@ import { createLogger } from './logger.ts'
 import healthRoutes from './modules/health/routes.ts'
 import interactionRoutes from './modules/identity/interactions/routes.ts'
 import meRoutes from './modules/me/routes.ts'
+import { registerModuleSchemas } from './modules/schemas.ts'
 import sandboxRoutes from './modules/sandbox/routes.ts'
 import authPlugin from './plugins/auth.ts'
 import oidcPlugin from './plugins/oidc.ts'
@@ -71,6 +72,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(authPlugin, { config })
   await app.register(rateLimitPlugin, { redisUrl: config.redisUrl, ...options.rateLimits })
 
+  registerModuleSchemas(app)
   await app.register(healthRoutes)
   await app.register(interactionRoutes, { config })
   await app.register(meRoutes)

@@ -73,3 +73,31 @@ export async function buildTestApp(
   t.teardown(() => app.close())
   return app
 }
+
+/** A free loopback port, for apps whose public URL (the OIDC issuer) must be known before they listen. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net')
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** The app listening on a real socket at its public URL (OIDC flows need real HTTP). */
+export async function startListeningApp(
+  t: Teardown,
+  context: TestContext,
+  options: { env?: Record<string, string>; rateLimits?: Parameters<typeof buildApp>[0]['rateLimits'] } = {},
+): Promise<{ app: FastifyInstance; url: string }> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const config = testConfig({ PUBLIC_URL: url, PORT: String(port), ...options.env })
+  const app = await buildApp({ config, database: context.database.handle, upstreams: context.upstreams, rateLimits: options.rateLimits })
+  t.teardown(() => app.close())
+  await app.listen({ port, host: '127.0.0.1' })
+  return { app, url }
+}

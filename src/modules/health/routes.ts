@@ -7,14 +7,11 @@ import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import { Type } from 'typebox'
 import { COMMON_PROBLEMS, problemResponses } from '../../errors/problem-schema.ts'
-import { CircuitStateSchema, LivenessSchema, ReadinessSchema, type Readiness } from './schemas.ts'
+import type { Readiness } from './schemas.ts'
 
 const DATABASE_CHECK_TIMEOUT_MS = 2000
 
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
-  app.addSchema(CircuitStateSchema)
-  app.addSchema(LivenessSchema)
-  app.addSchema(ReadinessSchema)
 
   app.get(
     '/health/live',

@@ -3,12 +3,9 @@ import { Type } from 'typebox'
 import { COMMON_PROBLEMS, problemResponses } from '../../errors/problem-schema.ts'
 import { requirePrincipal } from '../../plugins/auth.ts'
 import { SECURED } from '../../plugins/openapi.ts'
-import { MeSchema, OrganisationSummarySchema } from './schemas.ts'
 import { describeCaller } from './service.ts'
 
 export default async function meRoutes(app: FastifyInstance): Promise<void> {
-  app.addSchema(OrganisationSummarySchema)
-  app.addSchema(MeSchema)
   app.get(
     '/v1/me',
     {

@@ -4,23 +4,10 @@ import { Type } from 'typebox'
 import type { Config } from '../../config.ts'
 import { COMMON_PROBLEMS, problemResponses } from '../../errors/problem-schema.ts'
 import { issuerOf } from '../identity/oidc/provider.ts'
-import {
-  CreateTestOperatorSchema,
-  CreateTestOrganisationSchema,
-  MailboxSchema,
-  MailSchema,
-  TestAccountSchema,
-  TestMachineClientSchema,
-  TestOrganisationSchema,
-  type CreateTestOperator,
-  type CreateTestOrganisation,
-} from './schemas.ts'
+import type { CreateTestOperator, CreateTestOrganisation } from './schemas.ts'
 import { createTestOperator, createTestOrganisation, readMailbox } from './service.ts'
 
 export default async function sandboxRoutes(app: FastifyInstance, options: { config: Config }): Promise<void> {
-  for (const schema of [CreateTestOrganisationSchema, TestMachineClientSchema, TestAccountSchema, TestOrganisationSchema, CreateTestOperatorSchema, MailSchema, MailboxSchema]) {
-    app.addSchema(schema)
-  }
   const tokenUrl = `${issuerOf(options.config)}/token`
 
   app.post<{ Body: CreateTestOrganisation }>(

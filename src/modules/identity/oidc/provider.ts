@@ -56,6 +56,8 @@ export function createProvider(config: Config, db: Kysely<Database>, keys: OidcK
     },
     extraClientMetadata: { properties: ['urn:insw:organisation_id', 'urn:insw:client_kind'] },
     pkce: { required: () => true },
+    // Code flow only: no implicit or hybrid response types (tokens never travel in URLs).
+    responseTypes: ['code'],
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -89,6 +91,9 @@ export function createProvider(config: Config, db: Kysely<Database>, keys: OidcK
     },
     clientDefaults: { id_token_signed_response_alg: SIGNING_ALGORITHM },
     rotateRefreshToken: true,
+    // OIDC drops `offline_access` unless the client forces a consent prompt, which Swagger UI
+    // cannot; a client allowed the refresh grant gets a refresh token bound to the login session.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     ttl: {
       AccessToken: config.oidc.accessTokenTtl,
       ClientCredentials: config.oidc.accessTokenTtl,
