@@ -72,7 +72,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(authPlugin, { config })
   await app.register(rateLimitPlugin, { redisUrl: config.redisUrl, ...options.rateLimits })
 
-  registerModuleSchemas(app)
+  registerModuleSchemas(app, { sandbox: config.sandbox })
   await app.register(healthRoutes)
   await app.register(interactionRoutes, { config })
   await app.register(meRoutes)

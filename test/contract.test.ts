@@ -1,24 +1,45 @@
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
-import { CONTRACT_PATH, serializeContract } from '../src/contract.ts'
-import { buildTestApp, setupTestContext } from './helpers/app.ts'
+import { buildApp } from '../src/app.ts'
+import { CONTRACT_PATHS, contractEnv, serializeContract, type ContractMode } from '../src/contract.ts'
+import { loadConfig } from '../src/config.ts'
+import { generateSigningKey } from '../src/modules/identity/oidc/keys.ts'
+import { setupTestContext } from './helpers/app.ts'
 
 const context = await setupTestContext(t)
-const app = await buildTestApp(t, context)
-await app.ready()
+const signingKey = generateSigningKey()
+const apps = {} as Record<ContractMode, Awaited<ReturnType<typeof buildApp>>>
+for (const mode of Object.keys(CONTRACT_PATHS) as ContractMode[]) {
+  apps[mode] = await buildApp({ config: loadConfig(contractEnv(mode, signingKey)), database: context.database.handle, upstreams: context.upstreams })
+  t.teardown(() => apps[mode].close())
+  await apps[mode].ready()
+}
+const app = apps.sandbox
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const
 
-t.test('the committed contract is exactly what the server publishes', async (t) => {
-  const committed = await readFile(CONTRACT_PATH, 'utf8')
-  const served = await app.inject({ method: 'GET', url: '/openapi.json' })
-  t.equal(served.statusCode, 200)
-  t.same(served.json(), JSON.parse(committed), 'GET /openapi.json matches openapi/openapi.json (run `npm run contract:export`)')
-  t.equal(serializeContract(app), committed, 'byte for byte')
+for (const mode of Object.keys(CONTRACT_PATHS) as ContractMode[]) {
+  t.test(`the committed ${mode} contract is exactly what a ${mode} server publishes`, async (t) => {
+    const committed = await readFile(CONTRACT_PATHS[mode], 'utf8')
+    const served = await apps[mode].inject({ method: 'GET', url: '/openapi.json' })
+    t.equal(served.statusCode, 200)
+    t.same(served.json(), JSON.parse(committed), `GET /openapi.json matches ${CONTRACT_PATHS[mode].pathname} (run \`npm run contract:export\`)`)
+    t.equal(serializeContract(apps[mode]), committed, 'byte for byte')
+  })
+}
+
+t.test('sandbox operations appear only in the sandbox contract', async (t) => {
+  const production = JSON.parse(await readFile(CONTRACT_PATHS.production, 'utf8'))
+  const sandbox = JSON.parse(await readFile(CONTRACT_PATHS.sandbox, 'utf8'))
+  const sandboxPaths = Object.keys(sandbox.paths).filter((path) => path.startsWith('/v1/sandbox/'))
+  t.ok(sandboxPaths.length >= 3, 'the sandbox contract has the sandbox operations')
+  t.same(Object.keys(production.paths).filter((path) => path.startsWith('/v1/sandbox/')), [], 'production has none')
+  const notFound = await apps.production.inject({ method: 'POST', url: '/v1/sandbox/test-operators', payload: {} })
+  t.equal(notFound.statusCode, 404, 'and a production server does not serve them')
 })
 
 t.test('every operation is documented for integrators', async (t) => {
-  const document = JSON.parse(await readFile(CONTRACT_PATH, 'utf8'))
+  const document = JSON.parse(await readFile(CONTRACT_PATHS.sandbox, 'utf8'))
   t.equal(document.openapi, '3.1.0')
   const operationIds = new Set<string>()
   for (const [path, item] of Object.entries<Record<string, Record<string, unknown>>>(document.paths)) {

@@ -8,9 +8,9 @@ import * as health from './health/schemas.ts'
 import * as me from './me/schemas.ts'
 import * as sandbox from './sandbox/schemas.ts'
 
-const modules = [health, me, sandbox]
-
-export function registerModuleSchemas(app: FastifyInstance): void {
+export function registerModuleSchemas(app: FastifyInstance, options: { sandbox: boolean }): void {
+  // Sandbox schemas stay out of the production contract along with the sandbox operations.
+  const modules = options.sandbox ? [health, me, sandbox] : [health, me]
   for (const exports of modules) {
     for (const value of Object.values(exports)) {
       if (value && typeof value === 'object' && typeof (value as { $id?: unknown }).$id === 'string') {

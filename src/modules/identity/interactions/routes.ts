@@ -54,12 +54,23 @@ export default async function interactionRoutes(app: FastifyInstance, options: {
     throw error
   }
 
-  const perIp = app.rateLimit({ max: LOGIN_LIMITS.perIpPerMinute, timeWindow: 60_000, keyGenerator: (r) => `login-ip:${r.ip}` })
-  const perUsername = app.rateLimit({
+  // Two independent budgets (per IP, per username) checked in one hook: @fastify/rate-limit runs only
+  // one of its own hooks per request, so the second would silently never apply.
+  const ipBudget = app.createRateLimit({ max: LOGIN_LIMITS.perIpPerMinute, timeWindow: 60_000, keyGenerator: (r) => `login-ip:${r.ip}` })
+  const usernameBudget = app.createRateLimit({
     max: LOGIN_LIMITS.perUsernamePerMinute,
     timeWindow: 60_000,
     keyGenerator: (r) => `login-user:${String((r.body as LoginBody | undefined)?.username ?? '').trim().toLowerCase()}`,
   })
+  const spend = (...budgets: (typeof ipBudget)[]) =>
+    async function loginBudget(request: FastifyRequest) {
+      for (const budget of budgets) {
+        const result = await budget(request)
+        if (!result.isAllowed && result.isExceeded) throw new AppError('RATE_LIMITED', { retryAfter: result.ttlInSeconds })
+      }
+    }
+  const perIp = spend(ipBudget)
+  const perIpAndUsername = spend(ipBudget, usernameBudget)
 
   app.get<{ Params: { uid: string } }>('/interaction/:uid', { schema: { hide: true }, errorHandler: htmlErrors }, async (request, reply) => {
     const details = await app.oidc.interactionDetails(request.raw, reply.raw)
@@ -76,7 +87,7 @@ export default async function interactionRoutes(app: FastifyInstance, options: {
 
   app.post<{ Params: { uid: string }; Body: LoginBody }>(
     '/interaction/:uid/login',
-    { schema: { hide: true }, errorHandler: htmlErrors, onRequest: perIp, preHandler: perUsername },
+    { schema: { hide: true }, errorHandler: htmlErrors, preHandler: perIpAndUsername },
     async (request, reply) => {
       const details = await app.oidc.interactionDetails(request.raw, reply.raw)
       const language = pageLanguage(request, details.params.ui_locales)
@@ -112,7 +123,7 @@ export default async function interactionRoutes(app: FastifyInstance, options: {
 
   app.post<{ Body: { email?: string; username?: string } }>(
     '/account/forgot-password',
-    { schema: { hide: true }, errorHandler: htmlErrors, onRequest: perIp },
+    { schema: { hide: true }, errorHandler: htmlErrors, preHandler: perIp },
     async (request, reply) => {
       const language = pageLanguage(request)
       const t = textsFor(language)
@@ -135,7 +146,7 @@ export default async function interactionRoutes(app: FastifyInstance, options: {
 
   app.post<{ Body: { token?: string; password?: string; confirm?: string } }>(
     '/account/reset-password',
-    { schema: { hide: true }, errorHandler: htmlErrors, onRequest: perIp },
+    { schema: { hide: true }, errorHandler: htmlErrors, preHandler: perIp },
     async (request, reply) => {
       const language = pageLanguage(request)
       const t = textsFor(language)
