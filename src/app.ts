@@ -4,7 +4,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import type { Config } from './config.ts'
+import type { Config, FederationSettings } from './config.ts'
 import type { DatabaseHandle } from './db/database.ts'
 import { createLogger } from './logger.ts'
 import healthRoutes from './modules/health/routes.ts'
@@ -31,6 +31,8 @@ export interface BuildAppOptions {
   upstreams?: Upstreams
   /** Where each upstream lives: the configured URL or the sandbox stub started for it. */
   upstreamUrls?: { ossUrl: string; djpUrl: string; inatradeUrl: string }
+  /** Identity providers beyond those configured (the sandbox's OSS and SSO Kemendag IdPs). */
+  federation?: FederationSettings
   /** Budgets other than the defaults (tests use tiny ones). */
   rateLimits?: Omit<RateLimitOptions, 'redisUrl'>
 }
@@ -74,7 +76,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   registerModuleSchemas(app, { sandbox: config.sandbox })
   await app.register(healthRoutes)
-  await app.register(interactionRoutes, { config })
+  await app.register(interactionRoutes, { config, federation: { ...config.federation, ...options.federation } })
   await app.register(meRoutes)
   if (config.sandbox) await app.register(sandboxRoutes, { config })
   return app

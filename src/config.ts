@@ -30,11 +30,22 @@ export interface Config {
     /** Seconds an access token lives; resource servers cache verified tokens up to this long. */
     accessTokenTtl: number
   }
+  /** External identity providers people may sign in with (OSS, SSO Kemendag). In sandbox mode the stubs' IdPs fill any gap. */
+  federation: FederationSettings
   /** Unset: the gateway is not behind a proxy, so X-Forwarded-* headers are ignored. */
   trustProxy: boolean
   /** True when any upstream is the bundled sandbox stub: enables the sandbox-only routes. */
   sandbox: boolean
 }
+
+export interface FederatedIdpSettings {
+  issuer: string
+  clientId: string
+  clientSecret: string
+}
+
+export type FederatedProviderName = 'oss' | 'sso_kemendag'
+export type FederationSettings = Partial<Record<FederatedProviderName, FederatedIdpSettings>>
 
 export class ConfigError extends Error {
   readonly variable: string
@@ -116,6 +127,21 @@ function parseInteger(env: Env, name: string, fallback: number, min: number, max
   return Number(raw)
 }
 
+function removeUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+}
+
+function parseIdp(env: Env, prefix: string): FederatedIdpSettings | undefined {
+  const issuer = parseUrl(env, `${prefix}_ISSUER`, ['http:', 'https:'])
+  const clientId = optional(env, `${prefix}_CLIENT_ID`)
+  const clientSecret = optional(env, `${prefix}_CLIENT_SECRET`)
+  if (!issuer && !clientId && !clientSecret) return undefined
+  if (!issuer) throw new ConfigError(`${prefix}_ISSUER`, `is required with ${prefix}_CLIENT_ID`)
+  if (!clientId) throw new ConfigError(`${prefix}_CLIENT_ID`, `is required with ${prefix}_ISSUER`)
+  if (!clientSecret) throw new ConfigError(`${prefix}_CLIENT_SECRET`, `is required with ${prefix}_ISSUER`)
+  return { issuer, clientId, clientSecret }
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = parsePort(env, 'PORT', 3000)
   const host = optional(env, 'HOST') ?? '127.0.0.1'
@@ -151,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     oidc: { jwks, cookieKeys, accessTokenTtl: parseInteger(env, 'ACCESS_TOKEN_TTL', 300, 60, 3600) },
     trustProxy: optional(env, 'TRUST_PROXY') === 'true',
+    federation: removeUndefined({ oss: parseIdp(env, 'OSS_SSO'), sso_kemendag: parseIdp(env, 'KEMENDAG_SSO') }),
     sandbox,
   }
 }

@@ -6,6 +6,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogger } from './logger.ts'
+import { sandboxFederation } from './sandbox/federation.ts'
 import { startSandbox } from './sandbox/start-sandbox.ts'
 
 function readConfig(): Config {
@@ -36,7 +37,10 @@ if (sandbox) {
   logger.info({ oss: upstreamUrls.ossUrl, djp: upstreamUrls.djpUrl, inatrade: upstreamUrls.inatradeUrl }, 'sandbox upstreams started')
 }
 
-const app = await buildApp({ config, logger, upstreamUrls })
+// The sandbox's identity providers stand in for OSS and SSO Kemendag sign-in unless real ones are configured.
+const federation = sandbox ? { ...sandboxFederation(sandbox), ...config.federation } : undefined
+
+const app = await buildApp({ config, logger, upstreamUrls, federation })
 
 // In-flight requests finish (app.close waits for them), then pools and stubs close; a second
 // signal or the delay forces the exit.

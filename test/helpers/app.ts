@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { createLogger } from '../../src/logger.ts'
+import { sandboxFederation } from '../../src/sandbox/federation.ts'
 import { startSandbox } from '../../src/sandbox/start-sandbox.ts'
 import { createUpstreams, type Upstreams } from '../../src/upstreams/index.ts'
 import { openTestDatabase, type TestDatabase } from './database.ts'
@@ -96,7 +97,13 @@ export async function startListeningApp(
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const config = testConfig({ PUBLIC_URL: url, PORT: String(port), ...options.env })
-  const app = await buildApp({ config, database: context.database.handle, upstreams: context.upstreams, rateLimits: options.rateLimits })
+  const app = await buildApp({
+    config,
+    database: context.database.handle,
+    upstreams: context.upstreams,
+    rateLimits: options.rateLimits,
+    federation: sandboxFederation(context.sandbox),
+  })
   t.teardown(() => app.close())
   await app.listen({ port, host: '127.0.0.1' })
   return { app, url }

@@ -5,8 +5,9 @@
  */
 import formbody from '@fastify/formbody'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Config } from '../../../config.ts'
+import type { Config, FederationSettings } from '../../../config.ts'
 import { AppError } from '../../../errors/app-error.ts'
+import federationRoutes from '../federation/routes.ts'
 import { authenticate, requestPasswordReset, setPasswordWithToken } from '../accounts/service.ts'
 import { passwordProblems } from '../accounts/password-policy.ts'
 import { formToken, formTokenValid, sameOrigin } from './csrf.ts'
@@ -33,12 +34,16 @@ function sendHtml(reply: FastifyReply, status: number, body: string) {
     .send(body)
 }
 
-export default async function interactionRoutes(app: FastifyInstance, options: { config: Config }): Promise<void> {
+export default async function interactionRoutes(
+  app: FastifyInstance,
+  options: { config: Config; federation: FederationSettings },
+): Promise<void> {
   const { config } = options
   const csrfSecret = app.oidcKeys.cookieKeys[0]!
   await app.register(formbody)
 
-  const federated = () => ({ oss: app.hasDecorator('federation'), kemendag: app.hasDecorator('federation') })
+  const federated = () => ({ oss: Boolean(options.federation.oss), kemendag: Boolean(options.federation.sso_kemendag) })
+  await app.register(federationRoutes, { config, federation: options.federation })
 
   // People see pages, not JSON: rate limits and expired interactions render as HTML.
   const htmlErrors = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
