@@ -12,8 +12,9 @@ import type { DatabaseHandle } from './database.ts'
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
 
-// Any fixed 64-bit key works; this one is "insw-gw" in ASCII so it is recognisable in pg_locks.
-const MIGRATION_LOCK_KEY = '0x696e73772d6777'
+// Any fixed 64-bit key works; this one is "insw-gw" in ASCII (0x696e73772d6777), written in decimal
+// because hexadecimal integer literals need PostgreSQL 16.
+const MIGRATION_LOCK_KEY = '29676314754377591'
 
 export interface MigrationResult {
   applied: string[]

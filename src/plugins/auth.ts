@@ -100,7 +100,8 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }): Pr
     const config = request.routeOptions.config
     const authorization = request.headers.authorization
     if (config.public || request.is404) return
-    if (!request.url.startsWith('/v1/') && !config.scopes) return
+    // The matched route, not request.url: the router decodes the path, so `/%761/me` reaches /v1/me.
+    if (!request.routeOptions.url?.startsWith('/v1/') && !config.scopes) return
     if (!authorization) {
       throw new AppError('UNAUTHENTICATED', {
         detail: { en: 'Send an access token: Authorization: Bearer <token>.', id: 'Kirim token akses: Authorization: Bearer <token>.' },
@@ -110,7 +111,8 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }): Pr
     if (!/^Bearer [A-Za-z0-9._~+/-]+=*$/.test(authorization)) {
       throw new AppError('INVALID_TOKEN', {
         detail: { en: 'The Authorization header must be "Bearer <token>".', id: 'Header Authorization harus "Bearer <token>".' },
-        headers: { 'www-authenticate': bearerChallenge('invalid_request', 'malformed Authorization header') },
+        // invalid_token, not invalid_request: RFC 6750 pairs invalid_request with 400, and this is a 401.
+        headers: { 'www-authenticate': bearerChallenge('invalid_token', 'malformed Authorization header') },
       })
     }
     let claims: AccessTokenClaims

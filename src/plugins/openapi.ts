@@ -62,6 +62,20 @@ const securitySchemes = {
   bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT access token (RFC 9068) obtained elsewhere.' },
 }
 
+const DOCS_PREFIX = '/docs'
+/** Where Swagger UI's sign-in popup lands: the redirect URI registered for the swagger-ui client. */
+const OAUTH2_REDIRECT_PATH = `${DOCS_PREFIX}/oauth2-redirect.html`
+const BUNDLED_REDIRECT = "resolveUrl('./static/oauth2-redirect.html')"
+const OUR_REDIRECT = "resolveUrl('./oauth2-redirect.html')"
+const OAUTH2_REDIRECT_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Signing in · INSW Gateway API explorer</title></head>
+<body>
+<script src="static/oauth2-redirect.js"></script>
+</body>
+</html>
+`
+
 async function openapiPlugin(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -81,16 +95,39 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
   })
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    uiConfig: { deepLinking: true, tryItOutEnabled: true, displayRequestDuration: true, persistAuthorization: true },
-    // The Authorize button signs people in through the public PKCE client.
-    initOAuth: {
-      clientId: SWAGGER_UI_CLIENT_ID,
-      usePkceWithAuthorizationCodeGrant: true,
-      scopes: Object.keys(allScopes),
-      appName: 'INSW Gateway API explorer',
-    },
+  // Swagger UI in its own scope, so the hook below sees only its routes.
+  await app.register(async (docs) => {
+    // @fastify/swagger-ui hard-codes Swagger UI's OAuth2 redirect to /docs/static/oauth2-redirect.html
+    // (after uiConfig, so it cannot be configured); the swagger-ui client is registered with
+    // /docs/oauth2-redirect.html, a stable URL that does not depend on the plugin's asset layout.
+    docs.addHook('onSend', async (request, _reply, payload) => {
+      if (request.routeOptions.url !== `${DOCS_PREFIX}/static/swagger-initializer.js` || typeof payload !== 'string') return payload
+      if (!payload.includes(BUNDLED_REDIRECT)) {
+        request.log.error('Swagger UI initializer changed: its OAuth2 redirect URL was not rewritten, so Authorize will fail')
+        return payload
+      }
+      return payload.replace(BUNDLED_REDIRECT, OUR_REDIRECT)
+    })
+    await docs.register(swaggerUi, {
+      routePrefix: DOCS_PREFIX,
+      uiConfig: { deepLinking: true, tryItOutEnabled: true, displayRequestDuration: true, persistAuthorization: true },
+      // The Authorize button signs people in through the public PKCE client.
+      initOAuth: {
+        clientId: SWAGGER_UI_CLIENT_ID,
+        usePkceWithAuthorizationCodeGrant: true,
+        scopes: Object.keys(allScopes),
+        appName: 'INSW Gateway API explorer',
+      },
+    })
+    // The page the sign-in popup returns to: Swagger UI's own script hands the code to the opener.
+    docs.get(OAUTH2_REDIRECT_PATH, { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .header('cache-control', 'no-store')
+        // The URL carries the authorization code: never send it on as a Referer.
+        .header('referrer-policy', 'no-referrer')
+        .type('text/html; charset=utf-8')
+        .send(OAUTH2_REDIRECT_PAGE),
+    )
   })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 }

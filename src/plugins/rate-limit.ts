@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import { AppError } from '../errors/app-error.ts'
+import { OIDC_MOUNT_PATH } from '../modules/identity/oidc/provider.ts'
 
 export interface RateLimitOptions {
   redisUrl?: string
@@ -17,9 +18,20 @@ export interface RateLimitOptions {
   apiPerMinute?: number
   /** Requests per minute on /oidc/token and friends, per client (or IP). */
   tokenPerMinute?: number
+  /** Prefix of the counters' keys in Redis; instances sharing a budget must share it. */
+  nameSpace?: string
 }
 
-export const RATE_LIMIT_DEFAULTS = { apiPerMinute: 600, tokenPerMinute: 60 }
+export const RATE_LIMIT_DEFAULTS = { apiPerMinute: 600, tokenPerMinute: 60, nameSpace: 'insw-gw-rl:' }
+
+/** The budget headers (IETF draft names, as @fastify/rate-limit sends them with `enableDraftSpec`). */
+const BUDGET_HEADERS = ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'] as const
+
+/** A route of the OIDC provider (token, introspection, revocation...), by the matched route, not the raw URL. */
+function isProviderRoute(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url ?? ''
+  return route === OIDC_MOUNT_PATH || route.startsWith(`${OIDC_MOUNT_PATH}/`)
+}
 
 function callerKey(request: FastifyRequest): string {
   const principal = request.principal
@@ -51,12 +63,12 @@ async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions):
     global: true,
     // After authentication, so the budget follows the caller rather than a shared NAT address.
     hook: 'preHandler',
-    max: (request) => (request.url.startsWith('/oidc/') ? tokenPerMinute : (options.apiPerMinute ?? RATE_LIMIT_DEFAULTS.apiPerMinute)),
+    max: (request) => (isProviderRoute(request) ? tokenPerMinute : (options.apiPerMinute ?? RATE_LIMIT_DEFAULTS.apiPerMinute)),
     timeWindow: 60_000,
-    keyGenerator: (request) => (request.url.startsWith('/oidc/') ? tokenEndpointKey(request) : callerKey(request)),
+    keyGenerator: (request) => (isProviderRoute(request) ? tokenEndpointKey(request) : callerKey(request)),
     enableDraftSpec: true,
     redis,
-    nameSpace: 'insw-gw-rl:',
+    nameSpace: options.nameSpace ?? RATE_LIMIT_DEFAULTS.nameSpace,
     // A Redis outage must not take the API down: requests pass while it is unreachable.
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>
@@ -69,6 +81,20 @@ async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions):
       }),
   }
   await app.register(rateLimit, settings)
+
+  // The provider's routes are added by the oidc plugin, before this one, so the global onRoute hook
+  // above never sees them. A root hook reaches every route, whenever it was added: limit them here.
+  // (Were they added later, their own route hook would find this one already ran and skip.)
+  const providerLimit = app.rateLimit({ max: tokenPerMinute, keyGenerator: tokenEndpointKey })
+  app.addHook('preHandler', async function limitProviderRoutes(request, reply) {
+    if (!isProviderRoute(request)) return
+    await providerLimit.call(this, request, reply)
+    // The provider answers on the raw response (the reply is hijacked): carry the budget headers there.
+    for (const name of BUDGET_HEADERS) {
+      const value = reply.getHeader(name)
+      if (value !== undefined) reply.raw.setHeader(name, value)
+    }
+  })
 }
 
 export default fp(rateLimitPlugin, { name: 'rate-limit', fastify: '5.x', dependencies: ['errors'] })

@@ -15,8 +15,17 @@ export const genReqId: NonNullable<FastifyServerOptions['genReqId']> = (req) => 
 }
 
 async function requestContextPlugin(app: FastifyInstance): Promise<void> {
+  // While shutting down, answers to requests still in flight close their connection: a
+  // keep-alive socket that turns idle after close() began would otherwise hold the server open.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
   })
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(

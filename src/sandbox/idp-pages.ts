@@ -72,12 +72,14 @@ export interface LoginPageOptions {
 
 export function loginPage(look: IdpLook, options: LoginPageOptions): string {
   const error = options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>\n` : ''
+  // A known username (typed before, or the gateway's login_hint): the password is what is left.
+  const focusUsername = !options.username
   return page(look, 'Login', `<p>Aplikasi <strong>${escapeHtml(options.clientName)}</strong> meminta Anda masuk dengan akun ${escapeHtml(look.title)}.</p>
 ${error}<form method="post" action="${escapeHtml(options.action)}">
 <label for="username">Nama pengguna</label>
-<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus value="${escapeHtml(options.username ?? '')}">
+<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required${focusUsername ? ' autofocus' : ''} value="${escapeHtml(options.username ?? '')}">
 <label for="password">Kata sandi</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required>
+<input type="password" id="password" name="password" autocomplete="current-password" required${focusUsername ? '' : ' autofocus'}>
 <div class="actions">
 <button type="submit" class="primary" name="action" value="login">Masuk</button>
 <button type="submit" class="secondary" name="action" value="cancel" formnovalidate>Batal</button>

@@ -1,13 +1,17 @@
 /**
  * Stub of INATRADE (the Ministry of Trade's licensing system): takes permit applications and
  * realisation reports from the gateway idempotently, runs each application through a scripted
- * timetable and calls the gateway back at every step.
+ * timetable and calls the gateway back at every step. With `sso`, it also serves SSO Kemendag,
+ * the ministry's login (an OpenID Connect provider under `/sso`, see idp-provider.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TSchema } from 'typebox'
 import { misbehave } from './behaviour.ts'
 import { CONTROL_PREFIX } from './control-api.ts'
 import { bodyHash, IdempotencyStore } from './idempotency.ts'
+import type { KemendagAccount } from './idp-accounts.ts'
+import { mountIdp } from './idp-mount.ts'
+import type { SandboxIdp } from './idp-provider.ts'
 import { ApplicationDesk, applicationView, formatNumber, Sequence } from './inatrade-applications.ts'
 import { CallbackSender, DEFAULT_CALLBACK_SECRET } from './inatrade-callbacks.ts'
 import { ApplicationBodySchema, RealisationReportBodySchema, type ApplicationBody, type RealisationReportBody } from './inatrade-schemas.ts'
@@ -19,6 +23,8 @@ export interface InatradeStubOptions extends StubOptions {
   callbackSecret?: string
   /** Callback retries after the first attempt. Default 3. */
   callbackRetries?: number
+  /** The SSO Kemendag identity provider to serve under `/sso`; without it `/sso` is a 404. */
+  sso?: SandboxIdp<KemendagAccount>
 }
 
 const APPLICATIONS = '/inatrade/v1/applications'
@@ -54,7 +60,9 @@ export async function buildInatradeStub(options: InatradeStubOptions): Promise<F
     callbacks.clear()
     applicationKeys.clear()
     reportKeys.clear()
+    options.sso?.forgetSessions()
   })
+  if (options.sso) mountIdp(app, options.sso)
   app.addHook('onClose', async () => callbacks.close())
 
   /** The INATRADE section of the identity owning `nib`, which scripts how INATRADE behaves. */

@@ -1,16 +1,28 @@
 /**
  * Stub of OSS (the investment ministry's business registry): business profile and persons in
- * charge by NIB, from the sandbox identities.
+ * charge by NIB, from the sandbox identities; with `sso`, also the OSS login (an OpenID Connect
+ * provider under `/sso`, see idp-provider.ts).
  */
 import type { FastifyInstance } from 'fastify'
 import { misbehave } from './behaviour.ts'
 import { isNib } from './identifiers.ts'
+import type { OssAccount } from './idp-accounts.ts'
+import { mountIdp } from './idp-mount.ts'
+import type { SandboxIdp } from './idp-provider.ts'
 import { createStubApp, type StubOptions } from './stub-app.ts'
 
-export type OssStubOptions = StubOptions
+export interface OssStubOptions extends StubOptions {
+  /** The OSS identity provider to serve under `/sso`; without it `/sso` is a 404 like any unknown route. */
+  sso?: SandboxIdp<OssAccount>
+}
 
 export async function buildOssStub(options: OssStubOptions): Promise<FastifyInstance> {
-  const { app, identities, scheduler, attempts } = createStubApp({ ...options, upstream: 'oss' })
+  const { app, identities, scheduler, attempts, onReset } = createStubApp({ ...options, upstream: 'oss' })
+  if (options.sso) {
+    const sso = options.sso
+    mountIdp(app, sso)
+    onReset(() => sso.forgetSessions())
+  }
 
   app.get<{ Params: { nib: string } }>('/oss/v1/businesses/:nib', async (request, reply) => {
     const { nib } = request.params

@@ -1,12 +1,21 @@
 /**
- * Starts the three sandbox stubs on loopback ports, sharing one identity store. The gateway calls
- * this for each upstream whose `*_URL` is unset; `npm run sandbox` runs them alone.
+ * Starts the three sandbox stubs on loopback ports, sharing one identity store, with the two
+ * sandbox identity providers inside them (OSS at `${ossUrl}/sso`, SSO Kemendag at
+ * `${inatradeUrl}/sso`). The gateway calls this for each upstream whose `*_URL` is unset;
+ * `npm run sandbox` runs them alone.
  */
 import type { FastifyInstance } from 'fastify'
 import { buildDjpStub } from './djp-stub.ts'
 import { IdentityStore, loadFixtures } from './fixtures.ts'
+import { loadSsoAccounts } from './idp-accounts.ts'
+import { IDP_MOUNT_PATH, KEMENDAG_IDP, OSS_IDP, SandboxIdp } from './idp-provider.ts'
 import { buildInatradeStub } from './inatrade-stub.ts'
 import { buildOssStub } from './oss-stub.ts'
+
+export {
+  KEMENDAG_SSO_CALLBACK_PATH, KEMENDAG_SSO_CLIENT_SECRET, OSS_SSO_CALLBACK_PATH, OSS_SSO_CLIENT_SECRET, SANDBOX_SSO_CLIENT_ID,
+  SANDBOX_SSO_SCOPES,
+} from './idp-provider.ts'
 
 export interface StartSandboxOptions {
   host?: string
@@ -17,6 +26,13 @@ export interface StartSandboxOptions {
   timeScale?: number
   callbackSecret?: string
   logger?: boolean | object
+  /** Default: fixtures/sandbox-sso-accounts.json. */
+  ssoAccountsPath?: string | URL
+  /**
+   * Origins (`https://gateway.example`) the IdPs may redirect to besides loopback ones, for a
+   * gateway reached by a name: redirect_uri must be on a loopback or a listed origin.
+   */
+  gatewayOrigins?: string[]
 }
 
 export interface Sandbox {
@@ -24,6 +40,9 @@ export interface Sandbox {
   ossUrl: string
   djpUrl: string
   inatradeUrl: string
+  /** OpenID Connect issuers (no trailing slash): `${ossUrl}/sso` and `${inatradeUrl}/sso`. */
+  ossIssuer: string
+  kemendagIssuer: string
   close(): Promise<void>
 }
 
@@ -38,11 +57,16 @@ function originOf(app: FastifyInstance, host: string): string {
 export async function startSandbox(options: StartSandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1'
   const identities = new IdentityStore(await loadFixtures(options.fixturesPath))
+  const accounts = await loadSsoAccounts(options.ssoAccountsPath)
+  const [ossIdp, kemendagIdp] = await Promise.all([
+    SandboxIdp.create(OSS_IDP, { accounts: accounts.oss, gatewayOrigins: options.gatewayOrigins }),
+    SandboxIdp.create(KEMENDAG_IDP, { accounts: accounts.kemendag, gatewayOrigins: options.gatewayOrigins }),
+  ])
   const common = { identities, logger: options.logger, timeScale: options.timeScale }
   const stubs = {
-    oss: await buildOssStub(common),
+    oss: await buildOssStub({ ...common, sso: ossIdp }),
     djp: await buildDjpStub(common),
-    inatrade: await buildInatradeStub({ ...common, callbackSecret: options.callbackSecret }),
+    inatrade: await buildInatradeStub({ ...common, callbackSecret: options.callbackSecret, sso: kemendagIdp }),
   }
   const all = Object.values(stubs)
   const close = async (): Promise<void> => {
@@ -57,10 +81,17 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     await close()
     throw error
   }
+  const ossUrl = originOf(stubs.oss, host)
+  const inatradeUrl = originOf(stubs.inatrade, host)
+  // Only now is each issuer known: the ports were chosen by listen. Until here /sso answered 503.
+  ossIdp.attach(`${ossUrl}${IDP_MOUNT_PATH}`, stubs.oss.log)
+  kemendagIdp.attach(`${inatradeUrl}${IDP_MOUNT_PATH}`, stubs.inatrade.log)
   return {
-    ossUrl: originOf(stubs.oss, host),
+    ossUrl,
     djpUrl: originOf(stubs.djp, host),
-    inatradeUrl: originOf(stubs.inatrade, host),
+    inatradeUrl,
+    ossIssuer: ossIdp.issuer!,
+    kemendagIssuer: kemendagIdp.issuer!,
     close,
   }
 }

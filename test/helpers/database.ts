@@ -40,7 +40,13 @@ export async function createServerDatabase(): Promise<{ url: string; drop(): Pro
 export async function openTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const server = await createServerDatabase()
   const handle = await openDatabase({ databaseUrl: server?.url, poolSize: 5 })
-  if (options.migrate !== false) await migrate(handle)
+  try {
+    if (options.migrate !== false) await migrate(handle)
+  } catch (error) {
+    await handle.close()
+    await server?.drop()
+    throw error
+  }
   return {
     handle,
     url: server?.url,

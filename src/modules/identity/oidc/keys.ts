@@ -11,7 +11,7 @@ import type { Config } from '../../../config.ts'
 import type { Database } from '../../../db/schema.ts'
 
 /** RS256: an access token is signed once and verified on every request, and RSA verification is
- * several times cheaper than ECDSA's (see `npm run bench`). */
+ * cheaper than ECDSA's or Ed25519's (about 1.7x through fast-jwt, 5x in bare node:crypto; `npm run bench`). */
 export const SIGNING_ALGORITHM = 'RS256'
 
 export type PrivateJwk = Record<string, unknown> & { kid: string; kty: string }

@@ -132,6 +132,9 @@ export function createProvider(config: Config, db: Kysely<Database>, keys: OidcK
       return user ? { org_id: user.organisation_id ?? undefined, level: user.level, preferred_username: user.username } : undefined
     },
     renderError: (ctx: KoaContextWithOIDC, out, error) => renderProviderError(ctx, out, error),
+    // Browsers may call the token endpoints cross-origin only for public (PKCE) clients on the
+    // gateway's own origin; machine clients are servers and need no CORS at all.
+    clientBasedCORS: (_ctx, origin, client) => client.clientAuthMethod === 'none' && origin === new URL(config.publicUrl).origin,
   }
 
   const provider = new Provider(issuerOf(config), configuration)

@@ -59,7 +59,7 @@ export function page(options: { language: Language; title: string; body: SafeHtm
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(options.title)} · INSW</title>
 <style>${STYLE}</style>
 </head>
