@@ -86,7 +86,11 @@ t.test('a refused callback is retried with the same delivery id until accepted',
   t.equal(decision!.body.status, 'APPROVED')
   t.equal(receiver.attempts.length, 4)
   t.same(new Set(receiver.attempts.slice(0, 3).map((attempt) => attempt.headers['x-inatrade-delivery'])).size, 1, 'retries reuse the delivery id')
-  const deliveries = (await app.inject({ url: '/__sandbox/callbacks' })).json()
+  // The receiver has the request before the stub has its response: wait for the stub's record.
+  const read = async () => (await app.inject({ url: '/__sandbox/callbacks' })).json() as Array<{ delivered: boolean }>
+  const deadline = Date.now() + 3000
+  while ((await read()).some((delivery) => !delivery.delivered) && Date.now() < deadline) await sleep(10)
+  const deliveries = await read()
   t.match(deliveries, [
     { inatradeId, status: 'UNDER_REVIEW', attempts: 3, delivered: true, lastStatusCode: 204 },
     { inatradeId, status: 'APPROVED', attempts: 1, delivered: true },
