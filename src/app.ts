@@ -10,6 +10,13 @@ import { createLogger } from './logger.ts'
 import healthRoutes from './modules/health/routes.ts'
 import interactionRoutes from './modules/identity/interactions/routes.ts'
 import meRoutes from './modules/me/routes.ts'
+import orgRoutes from './modules/orgs/routes.ts'
+import accountRoutes from './modules/account/routes.ts'
+import operatorRoutes from './modules/operators/routes.ts'
+import organisationSyncRoutes from './modules/operators/sync-routes.ts'
+import registrationRoutes from './modules/registration/routes.ts'
+import mailOutboxPlugin from './mail/plugin.ts'
+import type { Mailer } from './mail/mailer.ts'
 import { registerModuleSchemas } from './modules/schemas.ts'
 import sandboxRoutes from './modules/sandbox/routes.ts'
 import authPlugin from './plugins/auth.ts'
@@ -35,6 +42,9 @@ export interface BuildAppOptions {
   federation?: FederationSettings
   /** Budgets other than the defaults (tests use tiny ones). */
   rateLimits?: Omit<RateLimitOptions, 'redisUrl'>
+  /** A mailer other than the configured one (tests); with `mailPollMs` the outbox worker's pace. */
+  mailer?: Mailer
+  mailPollMs?: number
 }
 
 /** JSON bodies are small; uploads get their own, larger limit on their route. */
@@ -50,6 +60,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Our request-context plugin writes the one access-log line per request.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: DEFAULT_BODY_LIMIT,
+    // The first start of an embedded database applies every migration inside the db plugin; on a
+    // slow or busy machine that outlasts Fastify's default 10 s plugin timeout.
+    pluginTimeout: 60_000,
     trustProxy: false,
     ajv: {
       customOptions: {
@@ -77,7 +90,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerModuleSchemas(app, { sandbox: config.sandbox })
   await app.register(healthRoutes)
   await app.register(interactionRoutes, { config, federation: { ...config.federation, ...options.federation } })
+  await app.register(mailOutboxPlugin, { smtp: config.smtp, mailer: options.mailer, pollMs: options.mailPollMs })
   await app.register(meRoutes)
+  await app.register(orgRoutes, { config })
+  await app.register(registrationRoutes)
+  await app.register(operatorRoutes, { config })
+  await app.register(organisationSyncRoutes)
+  await app.register(accountRoutes, { config })
   if (config.sandbox) await app.register(sandboxRoutes, { config })
   return app
 }

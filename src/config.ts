@@ -34,8 +34,23 @@ export interface Config {
   federation: FederationSettings
   /** Unset: the gateway is not behind a proxy, so X-Forwarded-* headers are ignored. */
   trustProxy: boolean
+  /** Unset: mail stays in the outbox and is shown in the sandbox mailbox instead of being sent. */
+  smtp?: SmtpSettings
   /** True when any upstream is the bundled sandbox stub: enables the sandbox-only routes. */
   sandbox: boolean
+}
+
+export interface SmtpSettings {
+  /** `smtp://user:pass@host:587` or `smtps://…`; or the host, port and credentials below. */
+  url?: string
+  host?: string
+  port?: number
+  /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+  secure?: boolean
+  user?: string
+  pass?: string
+  /** The From header, e.g. `INSW <noreply@insw.example>`. */
+  from: string
 }
 
 export interface FederatedIdpSettings {
@@ -142,6 +157,27 @@ function parseIdp(env: Env, prefix: string): FederatedIdpSettings | undefined {
   return { issuer, clientId, clientSecret }
 }
 
+function parseSmtp(env: Env, publicUrl: string): SmtpSettings | undefined {
+  const url = parseUrl(env, 'SMTP_URL', ['smtp:', 'smtps:'])
+  const host = optional(env, 'SMTP_HOST')
+  if (!url && !host) return undefined
+  if (url && host) throw new ConfigError('SMTP_URL', 'and SMTP_HOST are exclusive: set one')
+  const user = optional(env, 'SMTP_USER')
+  const pass = optional(env, 'SMTP_PASS')
+  if (Boolean(user) !== Boolean(pass)) throw new ConfigError(user ? 'SMTP_PASS' : 'SMTP_USER', 'is required with the other SMTP credential')
+  const from = optional(env, 'SMTP_FROM') ?? `INSW Gateway <noreply@${new URL(publicUrl).hostname}>`
+  if (!/<?[^\s@<>]+@[^\s@<>]+>?$/.test(from)) throw new ConfigError('SMTP_FROM', `must be an address like "INSW <noreply@example.org>" (got "${from}")`)
+  return removeUndefined({
+    url,
+    host,
+    port: host ? parsePort(env, 'SMTP_PORT', 587) : undefined,
+    secure: host ? optional(env, 'SMTP_SECURE') === 'true' : undefined,
+    user,
+    pass,
+    from,
+  })
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = parsePort(env, 'PORT', 3000)
   const host = optional(env, 'HOST') ?? '127.0.0.1'
@@ -165,10 +201,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (!sandbox && !jwks) throw new ConfigError('OIDC_JWKS', 'or OIDC_JWKS_FILE is required outside sandbox mode')
   if (!sandbox && !cookieKeys?.length) throw new ConfigError('OIDC_COOKIE_KEYS', 'is required outside sandbox mode')
   if (cookieKeys?.some((key) => key.length < 32)) throw new ConfigError('OIDC_COOKIE_KEYS', 'must be secrets of at least 32 characters')
+  const publicUrl = parseUrl(env, 'PUBLIC_URL', http) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   return {
     port,
     host,
-    publicUrl: parseUrl(env, 'PUBLIC_URL', http) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    publicUrl,
     databaseUrl: parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: path.resolve(optional(env, 'DATA_DIR') ?? './data'),
     redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
@@ -177,6 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     oidc: { jwks, cookieKeys, accessTokenTtl: parseInteger(env, 'ACCESS_TOKEN_TTL', 300, 60, 3600) },
     trustProxy: optional(env, 'TRUST_PROXY') === 'true',
+    smtp: parseSmtp(env, publicUrl),
     federation: removeUndefined({ oss: parseIdp(env, 'OSS_SSO'), sso_kemendag: parseIdp(env, 'KEMENDAG_SSO') }),
     sandbox,
   }

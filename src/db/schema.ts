@@ -3,10 +3,12 @@
  * Keep in step with the SQL: the migration is the source of truth.
  */
 import type { ColumnType, Generated } from 'kysely'
+import type { RbacOrganisationColumns, RbacTables, RbacUserColumns } from './tables/rbac.ts'
+import type { RegistrationMailColumns, RegistrationOrganisationColumns, RegistrationTables } from './tables/registration.ts'
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 
-export interface OrganisationsTable {
+export interface OrganisationsTable extends RbacOrganisationColumns, RegistrationOrganisationColumns {
   id: Generated<string>
   nib: string | null
   npwp: string | null
@@ -18,7 +20,7 @@ export interface OrganisationsTable {
 export type UserLevel = 'super_admin' | 'admin' | 'non_admin' | 'platform_operator'
 export type UserStatus = 'pending_verification' | 'active' | 'locked' | 'disabled'
 
-export interface UsersTable {
+export interface UsersTable extends RbacUserColumns {
   id: Generated<string>
   organisation_id: string | null
   username: string
@@ -87,13 +89,13 @@ export interface OidcSecretsTable {
   created_at: Timestamp
 }
 
-export interface MailOutboxTable {
+export interface MailOutboxTable extends RegistrationMailColumns {
   id: Generated<string>
   recipient: string
   subject: string
   body_text: string
   template: string
-  status: ColumnType<'pending' | 'sent' | 'failed', 'pending' | undefined, 'pending' | 'sent' | 'failed'>
+  status: ColumnType<'pending' | 'sent' | 'sandbox' | 'failed', 'pending' | undefined, 'pending' | 'sent' | 'sandbox' | 'failed'>
   attempts: Generated<number>
   created_at: Timestamp
   sent_at: Date | null
@@ -104,7 +106,7 @@ export interface UsernameCountersTable {
   last_value: number
 }
 
-export interface Database {
+export interface Database extends RbacTables, RegistrationTables {
   username_counters: UsernameCountersTable
   organisations: OrganisationsTable
   users: UsersTable

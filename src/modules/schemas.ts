@@ -4,13 +4,22 @@
  * each as one named component.
  */
 import type { FastifyInstance } from 'fastify'
+import * as audit from './audit/schemas.ts'
+import * as clients from './clients/schemas.ts'
+import * as groups from './groups/schemas.ts'
 import * as health from './health/schemas.ts'
 import * as me from './me/schemas.ts'
+import * as orgs from './orgs/schemas.ts'
+import * as account from './account/schemas.ts'
+import * as operators from './operators/schemas.ts'
+import * as registration from './registration/schemas.ts'
 import * as sandbox from './sandbox/schemas.ts'
+import * as users from './users/schemas.ts'
 
 export function registerModuleSchemas(app: FastifyInstance, options: { sandbox: boolean }): void {
   // Sandbox schemas stay out of the production contract along with the sandbox operations.
-  const modules = options.sandbox ? [health, me, sandbox] : [health, me]
+  const common = [health, me, registration, operators, account, orgs, groups, users, clients, audit]
+  const modules = options.sandbox ? [...common, sandbox] : common
   for (const exports of modules) {
     for (const value of Object.values(exports)) {
       if (value && typeof value === 'object' && typeof (value as { $id?: unknown }).$id === 'string') {

@@ -25,6 +25,8 @@ export interface Principal {
   scopes: Set<string>
   /** The access token's `jti`, for audit trails. */
   tokenId?: string
+  /** Machine clients: the organisation's own request budget per minute, when it has one. */
+  organisationRateLimit?: number
 }
 
 interface AccessTokenClaims {
@@ -46,6 +48,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal
   }
+  interface FastifyInstance {
+    /** Machine clients' status as the resource server sees it (cached briefly). */
+    machineClientStatus: MachineClientStatusCache
+  }
 }
 
 declare module '@fastify/jwt' {
@@ -56,6 +62,52 @@ declare module '@fastify/jwt' {
 }
 
 const VERIFIED_TOKEN_CACHE_SIZE = 10_000
+/**
+ * How long a machine client's status is trusted before it is read again. Client tokens are
+ * self-contained JWTs: without this check a revoked client's tokens would work until they expire.
+ * Revoking on this instance forgets the entry at once; other instances notice within this time.
+ */
+export const CLIENT_STATUS_TTL_MS = 5_000
+
+interface ClientStatus {
+  active: boolean
+  organisationId: string
+  rateLimit: number | null
+  readAt: number
+}
+
+export interface MachineClientStatusCache {
+  get(clientId: string): Promise<ClientStatus | undefined>
+  forget(clientId: string): void
+}
+
+function machineClientStatusCache(app: FastifyInstance): MachineClientStatusCache {
+  const entries = new Map<string, ClientStatus>()
+  return {
+    async get(clientId) {
+      const cached = entries.get(clientId)
+      if (cached && Date.now() - cached.readAt < CLIENT_STATUS_TTL_MS) return cached
+      const row = await app.db
+        .selectFrom('machine_clients')
+        .innerJoin('organisations', 'organisations.id', 'machine_clients.organisation_id')
+        .select(['machine_clients.status', 'machine_clients.organisation_id', 'organisations.rate_limit_per_minute'])
+        .where('machine_clients.client_id', '=', clientId)
+        .executeTakeFirst()
+      if (!row) {
+        entries.delete(clientId)
+        return undefined
+      }
+      const status = { active: row.status === 'active', organisationId: row.organisation_id, rateLimit: row.rate_limit_per_minute, readAt: Date.now() }
+      // Bounded: drop the oldest entry rather than grow without limit.
+      if (entries.size >= VERIFIED_TOKEN_CACHE_SIZE) entries.delete(entries.keys().next().value!)
+      entries.set(clientId, status)
+      return status
+    },
+    forget(clientId) {
+      entries.delete(clientId)
+    },
+  }
+}
 const REALM = 'insw-gateway'
 
 function bearerChallenge(error?: string, description?: string, scope?: string): string {
@@ -96,6 +148,9 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }): Pr
     decode: { complete: true },
   })
 
+  const clientStatus = machineClientStatusCache(app)
+  app.decorate('machineClientStatus', clientStatus)
+
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config
     const authorization = request.headers.authorization
@@ -129,14 +184,30 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }): Pr
       })
     }
     const scopes = new Set((claims.scope ?? '').split(' ').filter(Boolean))
+    // A client-credentials token is about the client itself: sub equals client_id.
+    const kind = claims.sub === claims.client_id ? 'client' : 'user'
+    let organisationRateLimit: number | undefined
+    let organisationId = claims.org_id
+    if (kind === 'client') {
+      const status = await clientStatus.get(claims.client_id)
+      if (!status?.active) {
+        throw new AppError('INVALID_TOKEN', {
+          detail: { en: 'The machine client behind this token was revoked.', id: 'Klien mesin pemilik token ini telah dicabut.' },
+          headers: { 'www-authenticate': bearerChallenge('invalid_token', 'the client was revoked') },
+        })
+      }
+      organisationRateLimit = status.rateLimit ?? undefined
+      // The client's organisation as stored, which the org-wide rate budget is keyed by.
+      organisationId = status.organisationId
+    }
     request.principal = {
-      // A client-credentials token is about the client itself: sub equals client_id.
-      kind: claims.sub === claims.client_id ? 'client' : 'user',
+      kind,
       subject: claims.sub,
       clientId: claims.client_id,
-      organisationId: claims.org_id,
+      organisationId,
       scopes,
       tokenId: claims.jti,
+      ...(organisationRateLimit !== undefined ? { organisationRateLimit } : {}),
     }
     const missing = (config.scopes ?? []).filter((scope) => !scopes.has(scope))
     if (missing.length) {
@@ -148,4 +219,4 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }): Pr
   })
 }
 
-export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['oidc', 'errors'] })
+export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['oidc', 'errors', 'db'] })

@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { problemCatalogue, problemTypeUri } from '../errors/catalogue.ts'
+import { addMultipartEncodings } from './openapi-multipart.ts'
 import { SWAGGER_UI_CLIENT_ID } from '../modules/identity/oidc/clients.ts'
 import { API_SCOPE_DESCRIPTIONS, OIDC_SCOPE_DESCRIPTIONS, type ApiScope } from '../modules/identity/scopes.ts'
 
@@ -25,6 +26,12 @@ where it is: body, query, path or header). Send \`Accept-Language: id\` for Indo
 details. \`5xx\` bodies carry only a \`requestId\`, also returned as \`X-Request-Id\` and written in the
 gateway's log; send your own \`X-Request-Id\` to correlate across systems.
 
+**Lists.** Every list operation pages the same way: \`?limit=\` (1–100, default 20) and an opaque
+\`?cursor=\` copied from the previous page. The body is \`{ "items": [...], "next": "/v1/...?cursor=..." }\`;
+\`next\` is \`null\` on the last page and keeps every filter of the request. Items come newest first
+(ties broken by id) unless the operation offers \`sort\`. Filters are plain query parameters named
+after the field (\`status=\`, \`actor=\`, \`from=\`/\`to=\` for time ranges, ISO 8601).
+
 | code | status | title | type |
 |---|---|---|---|
 ${errorCatalogueTable}
@@ -37,6 +44,15 @@ export const OPENAPI_TAGS = [
     description:
       'Single sign-on. People sign in at `/oidc/auth` (authorization code + PKCE); machine clients get tokens at `/oidc/token` (client credentials). Discovery: `/oidc/.well-known/openid-configuration`.',
   },
+  { name: 'Registration', description: 'Public account registration: submit, upload the power of attorney, track by tracking number.' },
+  { name: 'Account', description: 'Activation after approval: verify the email, set the password, complete the profile.' },
+  { name: 'Operators', description: 'Platform operators screen registrations and manage organisations\' menus.' },
+  { name: 'Organisations', description: 'An organisation\'s profile, re-sync from OSS, and its menus.' },
+  { name: 'Menus', description: 'The catalogue of application menus and the rights each supports.' },
+  { name: 'Groups', description: 'Groups of an organisation: a level and per-menu rights.' },
+  { name: 'Users', description: 'Users of an organisation: super admin, admins and non-admins.' },
+  { name: 'Machine clients', description: 'Client-credentials clients of an organisation (in-house systems, surveyors, insurers).' },
+  { name: 'Audit', description: 'Append-only log of every change and sign-in relevant event in an organisation.' },
   { name: 'Sandbox', description: 'Only in sandbox mode: test organisations, operators and the mailbox. Absent from production.' },
 ]
 
@@ -91,6 +107,7 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
       tags: OPENAPI_TAGS,
       components: { securitySchemes } as never,
     },
+    transformObject: (documentObject) => addMultipartEncodings(('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as never) as never,
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },

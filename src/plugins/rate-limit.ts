@@ -1,6 +1,6 @@
 /**
  * Request budgets (@fastify/rate-limit): per caller on the API (the token's subject, else the
- * IP address), and stricter ones on the token and login endpoints, which attackers target.
+ * IP address; machine clients share their organisation's budget, its own limit if an operator set one), and stricter ones on the token and login endpoints, which attackers target.
  * With REDIS_URL the counters live in Redis so every instance draws on the same budget;
  * without it they are per-process. Answers 429 problem+json with `Retry-After` and the
  * `RateLimit-*` headers (IETF draft).
@@ -33,8 +33,10 @@ function isProviderRoute(request: FastifyRequest): boolean {
   return route === OIDC_MOUNT_PATH || route.startsWith(`${OIDC_MOUNT_PATH}/`)
 }
 
+/** Machine clients draw on their organisation's budget, shared by all its clients; people on their own. */
 function callerKey(request: FastifyRequest): string {
   const principal = request.principal
+  if (principal?.kind === 'client' && principal.organisationId) return `org:${principal.organisationId}`
   return principal ? `${principal.kind}:${principal.subject}` : `ip:${request.ip}`
 }
 
@@ -63,7 +65,8 @@ async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions):
     global: true,
     // After authentication, so the budget follows the caller rather than a shared NAT address.
     hook: 'preHandler',
-    max: (request) => (isProviderRoute(request) ? tokenPerMinute : (options.apiPerMinute ?? RATE_LIMIT_DEFAULTS.apiPerMinute)),
+    max: (request) =>
+      isProviderRoute(request) ? tokenPerMinute : (request.principal?.organisationRateLimit ?? options.apiPerMinute ?? RATE_LIMIT_DEFAULTS.apiPerMinute),
     timeWindow: 60_000,
     keyGenerator: (request) => (isProviderRoute(request) ? tokenEndpointKey(request) : callerKey(request)),
     enableDraftSpec: true,

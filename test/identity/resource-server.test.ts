@@ -4,11 +4,12 @@
  * helper minting a correct token is accepted, which proves the helper itself. Real tokens from the
  * token endpoint cover scopes and payload tampering.
  */
-import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync } from 'node:crypto'
 import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
-import { apiAudienceOf, issuerOf } from '../../src/modules/identity/oidc/provider.ts'
+import { issuerOf } from '../../src/modules/identity/oidc/provider.ts'
 import { buildTestApp, setupTestContext, testConfig } from '../helpers/app.ts'
+import { jwt, tokenMinter, type Signer } from '../helpers/tokens.ts'
 
 const context = await setupTestContext(t)
 const app = await buildTestApp(t, context)
@@ -19,7 +20,6 @@ await app.ready()
 
 const config = testConfig()
 const ISSUER = issuerOf(config)
-const AUDIENCE = apiAudienceOf(config)
 
 const created = await app.inject({ method: 'POST', url: '/v1/sandbox/test-organisations', payload: { nib: '8120000000001' } })
 // No assertion at the top level: tap would end the root test (and run teardowns) early.
@@ -27,11 +27,10 @@ if (created.statusCode !== 201) throw new Error(`test organisation not created: 
 const inhouse = (created.json().clients as { kind: string; clientId: string; clientSecret: string }[]).find((c) => c.kind === 'inhouse')
 if (!inhouse) throw new Error('the test organisation has no inhouse client')
 
-const signingJwk = app.oidcKeys.jwks.keys[0]
-if (!signingJwk) throw new Error('the gateway has no signing key')
-const KID = signingJwk.kid
-const privateKey = createPrivateKey({ key: signingJwk as never, format: 'jwk' })
-const publicKey = createPublicKey(privateKey)
+const minter = tokenMinter(app, config)
+const KID = minter.kid
+const privateKey = minter.privateKey
+const publicKey = minter.publicKey
 
 /** A token from the real token endpoint (client credentials, HTTP Basic). */
 async function clientToken(scope: string): Promise<string> {
@@ -51,36 +50,13 @@ async function clientToken(scope: string): Promise<string> {
 const encode = (part: unknown): string => Buffer.from(JSON.stringify(part)).toString('base64url')
 const decode = (part: string): Record<string, unknown> => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
 
-type Signer = { alg: 'RS256'; key: KeyObject } | { alg: 'HS256'; secret: string | Buffer } | { alg: 'none' }
-
-/** A JWT built by hand: header.payload.signature, base64url. */
-function jwt(header: Record<string, unknown>, claims: Record<string, unknown>, signer: Signer): string {
-  const input = `${encode(header)}.${encode(claims)}`
-  if (signer.alg === 'none') return `${input}.`
-  const signature =
-    signer.alg === 'RS256'
-      ? sign('sha256', Buffer.from(input), signer.key)
-      : createHmac('sha256', signer.secret).update(input).digest()
-  return `${input}.${signature.toString('base64url')}`
-}
-
 function validHeader(): Record<string, unknown> {
-  return { alg: 'RS256', typ: 'at+jwt', kid: KID }
+  return minter.header()
 }
 
 /** Claims as the provider issues them for a client-credentials grant. */
 function validClaims(): Record<string, unknown> {
-  const now = Math.floor(Date.now() / 1000)
-  return {
-    iss: ISSUER,
-    aud: AUDIENCE,
-    sub: inhouse!.clientId,
-    client_id: inhouse!.clientId,
-    scope: 'org:read permits:write',
-    jti: randomUUID(),
-    iat: now,
-    exp: now + 300,
-  }
+  return minter.claims({ sub: inhouse!.clientId, client_id: inhouse!.clientId, scope: 'org:read permits:write' })
 }
 
 /** A correct token unless `header` or `claims` override something; signed by the gateway's key by default. */

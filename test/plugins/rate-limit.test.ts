@@ -65,9 +65,16 @@ async function accessToken(client: MachineClient, scope: string): Promise<string
   return response.json().access_token as string
 }
 
+const other = await setup.inject({ method: 'POST', url: '/v1/sandbox/test-organisations', payload: { nib: '8120000000010' } })
+if (other.statusCode !== 201) throw new Error(`second test organisation not created: ${other.body}`)
+const otherOrgId = (other.json().organisation as { id: string }).id
+const otherSurveyor = (other.json().clients as MachineClient[]).find((c) => c.kind === 'surveyor')
+if (!otherSurveyor) throw new Error('the second test organisation lacks a surveyor client')
+
 // Issued by the setup app (default budgets); every app sharing the database accepts them.
 const inhouseToken = await accessToken(inhouse, 'org:read')
 const surveyorToken = await accessToken(surveyor, 'reports:read')
+const otherSurveyorToken = await accessToken(otherSurveyor, 'reports:read')
 
 let instances = 0
 
@@ -141,11 +148,25 @@ t.test('two callers from the same address have separate budgets', async (t) => {
   for (let call = 1; call <= LIMITS.apiPerMinute; call++) await me(app, inhouseToken)
   assertRateLimited(t, await me(app, inhouseToken), LIMITS.apiPerMinute, 'inhouse client exhausted')
   for (let call = 1; call <= LIMITS.apiPerMinute; call++) {
-    assertWithinBudget(t, await me(app, surveyorToken), LIMITS.apiPerMinute, LIMITS.apiPerMinute - call, `surveyor call ${call}`)
+    assertWithinBudget(t, await me(app, otherSurveyorToken), LIMITS.apiPerMinute, LIMITS.apiPerMinute - call, `another organisation's client, call ${call}`)
   }
-  assertRateLimited(t, await me(app, surveyorToken), LIMITS.apiPerMinute, 'surveyor call 4')
+  assertRateLimited(t, await me(app, otherSurveyorToken), LIMITS.apiPerMinute, 'another organisation\'s client, call 4')
   const anonymous = await app.inject({ method: 'GET', url: '/health/live' })
   assertWithinBudget(t, anonymous, LIMITS.apiPerMinute, LIMITS.apiPerMinute - 1, 'an anonymous caller on the same address (budget by IP)')
+})
+
+t.test('the machine clients of one organisation share its budget, and its own limit when set', async (t) => {
+  const app = await smallBudgetApp(t)
+  assertWithinBudget(t, await me(app, inhouseToken), LIMITS.apiPerMinute, 2, 'inhouse, call 1')
+  assertWithinBudget(t, await me(app, surveyorToken), LIMITS.apiPerMinute, 1, 'surveyor of the same organisation, call 2')
+  assertWithinBudget(t, await me(app, inhouseToken), LIMITS.apiPerMinute, 0, 'inhouse, call 3')
+  assertRateLimited(t, await me(app, surveyorToken), LIMITS.apiPerMinute, 'surveyor, call 4: the organisation\'s budget is spent')
+
+  await context.database.handle.db.updateTable('organisations').set({ rate_limit_per_minute: 5 }).where('id', '=', otherOrgId).execute()
+  t.teardown(() => context.database.handle.db.updateTable('organisations').set({ rate_limit_per_minute: null }).where('id', '=', otherOrgId).execute())
+  const limited = await smallBudgetApp(t)
+  for (let call = 1; call <= 5; call++) assertWithinBudget(t, await me(limited, otherSurveyorToken), 5, 5 - call, `organisation limit 5, call ${call}`)
+  assertRateLimited(t, await me(limited, otherSurveyorToken), 5, 'organisation limit 5, call 6')
 })
 
 t.test('the token endpoint has its own, stricter budget per client id', async (t) => {

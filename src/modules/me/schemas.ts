@@ -42,6 +42,12 @@ export const MeSchema = Type.Object(
       Type.Object({ scope: Type.String(), description: Type.String() }, { additionalProperties: false }),
       { description: 'What this token may do at the API (the ceiling; organisation rights narrow it further).' },
     ),
+    rights: Type.Optional(
+      Type.Array(Type.Ref('MenuRights'), {
+        description:
+          'Organisation users: the effective rights, per menu the allowed actions (the group\'s enabled menus the organisation has; every right for the super admin). Read at each request.',
+      }),
+    ),
   },
   {
     $id: 'Me',
@@ -61,6 +67,7 @@ export const MeSchema = Type.Object(
         },
         organisation: { id: '5d1d6a0c-8b7e-4b8a-9a6e-9f3a3c2b1d00', name: 'PT Sandbox Impor Sejahtera', nib: '8120000000001' },
         scopes: [{ scope: 'permits:write', description: 'Submit permit applications' }],
+        rights: [{ menu: 'SSM_PERIZINAN', actions: ['create', 'view', 'edit', 'delete', 'approve', 'reject'] }],
       },
     ],
   },

@@ -4,6 +4,7 @@ import type { Database } from '../../db/schema.ts'
 import { AppError } from '../../errors/app-error.ts'
 import type { Principal } from '../../plugins/auth.ts'
 import { API_SCOPE_DESCRIPTIONS, OIDC_SCOPE_DESCRIPTIONS } from '../identity/scopes.ts'
+import { rightsList, userRights } from '../orgs/authorize.ts'
 import type { Me } from './schemas.ts'
 
 const DESCRIPTIONS: Record<string, string> = { ...API_SCOPE_DESCRIPTIONS, ...OIDC_SCOPE_DESCRIPTIONS }
@@ -41,7 +42,7 @@ export async function describeCaller(db: Kysely<Database>, principal: Principal)
   }
   const user = await db
     .selectFrom('users')
-    .select(['id', 'username', 'full_name', 'email', 'level', 'status', 'organisation_id'])
+    .select(['id', 'username', 'full_name', 'email', 'level', 'status', 'organisation_id', 'group_id'])
     .where('id', '=', principal.subject)
     .executeTakeFirst()
   if (!user || user.status !== 'active') throw gone()
@@ -52,5 +53,6 @@ export async function describeCaller(db: Kysely<Database>, principal: Principal)
     user: { id: user.id, username: user.username, fullName: user.full_name, email: user.email, level: user.level, status: user.status },
     organisation: await organisationSummary(db, user.organisation_id),
     scopes,
+    ...(user.organisation_id ? { rights: rightsList(await userRights(db, user)) } : {}),
   }
 }

@@ -4,8 +4,11 @@ import { Type } from 'typebox'
 import type { Config } from '../../config.ts'
 import { COMMON_PROBLEMS, problemResponses } from '../../errors/problem-schema.ts'
 import { issuerOf } from '../identity/oidc/provider.ts'
+import { normaliseMobile } from '../registration/checks/shape.ts'
 import type { CreateTestOperator, CreateTestOrganisation } from './schemas.ts'
-import { createTestOperator, createTestOrganisation, readMailbox } from './service.ts'
+import { pageLanguage } from '../identity/interactions/language.ts'
+import { mailboxPage } from './mailbox-page.ts'
+import { createTestOperator, createTestOrganisation, readMailbox, readSmsOutbox } from './service.ts'
 
 export default async function sandboxRoutes(app: FastifyInstance, options: { config: Config }): Promise<void> {
   const tokenUrl = `${issuerOf(options.config)}/token`
@@ -67,4 +70,32 @@ export default async function sandboxRoutes(app: FastifyInstance, options: { con
     },
     async (request) => ({ items: await readMailbox(app.db, request.query.to) }),
   )
+
+  app.get<{ Querystring: { to: string } }>(
+    '/v1/sandbox/sms',
+    {
+      config: { public: true },
+      schema: {
+        operationId: 'readSandboxSmsOutbox',
+        summary: 'Read the text messages (one-time codes) the gateway sent to a mobile number',
+        description: 'In sandbox mode no SMS leaves the gateway; it lands here. Newest first, at most 50. Numbers are normalised to +62….',
+        tags: ['Sandbox'],
+        security: [],
+        querystring: Type.Object({ to: Type.String({ maxLength: 20, description: 'Mobile number (08…, 628… or +628…).', examples: ['+6281234567890'] }) }, { additionalProperties: false }),
+        response: { 200: Type.Ref('SandboxSmsOutbox'), ...problemResponses('VALIDATION_FAILED', ...COMMON_PROBLEMS) },
+      },
+    },
+    async (request) => ({ items: await readSmsOutbox(app.db, normaliseMobile(request.query.to) ?? request.query.to) }),
+  )
+
+  // The same mailbox as a page with clickable links, for testers without an API client.
+  app.get<{ Querystring: { to?: string; lang?: string } }>('/sandbox/mailbox', { schema: { hide: true } }, async (request, reply) => {
+    const to = (request.query.to ?? '').trim().slice(0, 254)
+    const mails = to ? await readMailbox(app.db, to) : []
+    return reply
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+      .type('text/html; charset=utf-8')
+      .send(mailboxPage({ language: pageLanguage(request), to, mails }))
+  })
 }

@@ -88,3 +88,19 @@ export const MailboxSchema = Type.Object(
   { items: Type.Array(Type.Ref('SandboxMail')) },
   { $id: 'SandboxMailbox', additionalProperties: false },
 )
+
+export const SmsSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    to: Type.String(),
+    text: Type.String(),
+    template: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'SandboxSms', additionalProperties: false },
+)
+
+export const SmsOutboxSchema = Type.Object(
+  { items: Type.Array(Type.Ref('SandboxSms')) },
+  { $id: 'SandboxSmsOutbox', additionalProperties: false },
+)

@@ -12,6 +12,8 @@ import { insertUser } from '../identity/accounts/repository.ts'
 import { nextUsername } from '../identity/accounts/username.ts'
 import { digestSecret, generateClientId, generateClientSecret } from '../identity/oidc/clients.ts'
 import { MACHINE_CLIENT_SCOPES } from '../identity/scopes.ts'
+import { organisationProfileFromOss } from '../operators/service.ts'
+import { grantAllMenus } from '../menus/service.ts'
 import type { CreateTestOperator, TestOrganisation } from './schemas.ts'
 
 /** A password that satisfies the INSW rule, with ~190 bits of randomness. */
@@ -56,9 +58,11 @@ export async function createTestOrganisation(db: Kysely<Database>, upstreams: Up
     }
     const organisation = await trx
       .insertInto('organisations')
-      .values({ nib: business.nib, npwp: business.npwp, name: business.name })
+      .values({ nib: business.nib, npwp: business.npwp, ...organisationProfileFromOss(business), oss_synced_at: new Date() })
       .returning(['id', 'name', 'nib'])
       .executeTakeFirstOrThrow()
+    // A test organisation holds every menu, so its super admin can try every right.
+    await grantAllMenus(trx, organisation.id)
     const username = await nextUsername(trx)
     const user = await insertUser(trx, {
       organisationId: organisation.id,
@@ -124,4 +128,9 @@ export async function readMailbox(db: Kysely<Database>, to: string) {
     template: row.template,
     createdAt: row.created_at.toISOString(),
   }))
+}
+
+export async function readSmsOutbox(db: Kysely<Database>, to: string) {
+  const rows = await db.selectFrom('sms_outbox').selectAll().where('recipient', '=', to).orderBy('created_at', 'desc').limit(50).execute()
+  return rows.map((row) => ({ id: row.id, to: row.recipient, text: row.body_text, template: row.template, createdAt: row.created_at.toISOString() }))
 }

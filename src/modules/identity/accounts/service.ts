@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../../db/schema.ts'
 import { AppError } from '../../../errors/app-error.ts'
+import { recordAudit } from '../../audit/repository.ts'
 import { hashOneTimeToken, generateOneTimeToken } from './one-time-token.ts'
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hash.ts'
 import { passwordProblems } from './password-policy.ts'
@@ -26,22 +27,43 @@ export type LoginResult =
   | { ok: false; reason: 'locked'; lockedUntil: Date }
   | { ok: false; reason: 'inactive' }
 
-export async function authenticate(db: Kysely<Database>, username: string, password: string): Promise<LoginResult> {
+/**
+ * Checks a password, with lockout. Sign-in outcomes of known accounts go to the audit log of their
+ * organisation (success, failure with its reason, lockout); unknown usernames are not logged there.
+ */
+export async function authenticate(db: Kysely<Database>, username: string, password: string, context: { requestId?: string } = {}): Promise<LoginResult> {
   const user = await repo.findUserByUsername(db, username.trim())
   if (!user || !user.password_hash) {
     await verifyAgainstDummy(password)
     return { ok: false, reason: 'invalid_credentials' }
   }
+  const audit = (action: string, details: Record<string, unknown>, actor: 'user' | 'anonymous' = 'anonymous') =>
+    recordAudit(db, {
+      organisationId: user.organisation_id,
+      actor: actor === 'user' ? { kind: user.level === 'platform_operator' ? 'operator' : 'user', id: user.id } : { kind: 'anonymous', id: null },
+      action,
+      targetType: 'user',
+      targetId: user.id,
+      after: details,
+      requestId: context.requestId,
+    })
   if (user.locked_until && user.locked_until > new Date()) {
+    await audit('login.failed', { reason: 'locked', lockedUntil: user.locked_until.toISOString() })
     return { ok: false, reason: 'locked', lockedUntil: user.locked_until }
   }
   if (!(await verifyPassword(password, user.password_hash))) {
     const lockedUntil = await repo.recordFailedLogin(db, user.id, LOCKOUT_THRESHOLD, lockDuration)
+    await audit('login.failed', { reason: 'invalid_credentials' })
+    if (lockedUntil) await audit('login.locked_out', { lockedUntil: lockedUntil.toISOString() })
     return lockedUntil ? { ok: false, reason: 'locked', lockedUntil } : { ok: false, reason: 'invalid_credentials' }
   }
   // Checked after the password so that a wrong password says nothing about the account's state.
-  if (user.status !== 'active') return { ok: false, reason: 'inactive' }
+  if (user.status !== 'active') {
+    await audit('login.failed', { reason: 'inactive', status: user.status })
+    return { ok: false, reason: 'inactive' }
+  }
   await repo.recordSuccessfulLogin(db, user.id)
+  await audit('login.succeeded', { method: 'password' }, 'user')
   return { ok: true, userId: user.id }
 }
 
@@ -82,7 +104,7 @@ export async function requestPasswordReset(db: Kysely<Database>, input: { userna
 }
 
 /** Sets a password with a mailed token (first password or reset). The token works once. */
-export async function setPasswordWithToken(db: Kysely<Database>, token: string, password: string): Promise<string> {
+export async function setPasswordWithToken(db: Kysely<Database>, token: string, password: string, context: { requestId?: string } = {}): Promise<string> {
   assertAcceptablePassword(password)
   const passwordHash = await hashPassword(password)
   return db.transaction().execute(async (trx) => {
@@ -94,6 +116,15 @@ export async function setPasswordWithToken(db: Kysely<Database>, token: string, 
       })
     }
     await repo.setPassword(trx, used.user_id, passwordHash)
+    const user = await repo.findUserById(trx, used.user_id)
+    await recordAudit(trx, {
+      organisationId: user?.organisation_id ?? null,
+      actor: { kind: user?.level === 'platform_operator' ? 'operator' : 'user', id: used.user_id },
+      action: used.purpose === 'set_password' ? 'account.password_set' : 'account.password_reset',
+      targetType: 'user',
+      targetId: used.user_id,
+      requestId: context.requestId,
+    })
     return used.user_id
   })
 }

@@ -10,6 +10,7 @@
 import cookie from '@fastify/cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config, FederatedProviderName, FederationSettings } from '../../../config.ts'
+import { recordAudit } from '../../audit/repository.ts'
 import { finishInteraction, grantRequestedScopes } from '../interactions/finish.ts'
 import { pageLanguage } from '../interactions/language.ts'
 import { textsFor } from '../interactions/texts.ts'
@@ -116,6 +117,16 @@ export default async function federationRoutes(app: FastifyInstance, options: { 
       return sendPage(reply, 400, noticePage({ language, title: textsFor(language).signIn, error: textsFor(language).expired }))
     }
     const grantId = await grantRequestedScopes(app, config, details, result.accountId, { reuseGrant: false })
+    const user = await app.db.selectFrom('users').select(['organisation_id', 'level']).where('id', '=', result.accountId).executeTakeFirst()
+    await recordAudit(app.db, {
+      organisationId: user?.organisation_id ?? null,
+      actor: { kind: user?.level === 'platform_operator' ? 'operator' : 'user', id: result.accountId },
+      action: 'login.succeeded',
+      targetType: 'user',
+      targetId: result.accountId,
+      after: { method: 'federated', provider: result.provider },
+      requestId: request.id,
+    })
     return finishInteraction(request, reply, app, {
       login: { accountId: result.accountId, amr: ['fed'], acr: `urn:insw:federated:${result.provider}` },
       consent: { grantId },

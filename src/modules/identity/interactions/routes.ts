@@ -104,7 +104,7 @@ export default async function interactionRoutes(
         return sendHtml(reply, 403, noticePage({ language, title: t.signIn, error: t.expired }))
       }
       if (!username || !password) return render(400, t.wrongPassword)
-      const result = await authenticate(app.db, username, password)
+      const result = await authenticate(app.db, username, password, { requestId: request.id })
       if (!result.ok) {
         request.log.info({ reason: result.reason }, 'login refused')
         if (result.reason === 'locked') {
@@ -161,7 +161,7 @@ export default async function interactionRoutes(
       const problem = passwordProblems(password)
       if (problem) return sendHtml(reply, 422, resetPasswordPage({ language, token, error: typeof problem === 'string' ? problem : problem[language] }))
       try {
-        await setPasswordWithToken(app.db, token, password)
+        await setPasswordWithToken(app.db, token, password, { requestId: request.id })
       } catch (error) {
         if (error instanceof AppError && error.code === 'VALIDATION_FAILED') {
           return sendHtml(reply, 422, resetPasswordPage({ language, token: '', error: t.badLink }))

@@ -1,0 +1,16 @@
+/** Organisation RBAC: menus, groups, users, machine clients and the audit log, registered together. */
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../../config.ts'
+import auditRoutes from '../audit/routes.ts'
+import clientRoutes from '../clients/routes.ts'
+import groupRoutes from '../groups/routes.ts'
+import menuRoutes from '../menus/routes.ts'
+import userRoutes from '../users/routes.ts'
+
+export default async function orgRoutes(app: FastifyInstance, options: { config: Config }): Promise<void> {
+  await app.register(menuRoutes)
+  await app.register(groupRoutes)
+  await app.register(userRoutes, options)
+  await app.register(clientRoutes, options)
+  await app.register(auditRoutes)
+}

@@ -1,0 +1,165 @@
+/**
+ * Registration: run the check pipeline on a submitted form, store what passes with its tracking
+ * number, and answer public tracking without personal data.
+ */
+import { createHash } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.ts'
+import type { CheckResult, PostalAddress } from '../../db/tables/registration.ts'
+import { AppError, type FieldError } from '../../errors/app-error.ts'
+import type { Language } from '../../errors/language.ts'
+import type { Principal } from '../../plugins/auth.ts'
+import type { Upstreams } from '../../upstreams/index.ts'
+import type { UpstreamCallContext } from '../../upstreams/types.ts'
+import { runChecks } from './checks/index.ts'
+import { digitsOf, normaliseMobile } from './checks/shape.ts'
+import type { CheckContext, NormalisedForm } from './checks/types.ts'
+import * as repo from './repository.ts'
+import type { RegistrationForm } from './schemas.ts'
+import { generateTrackingNumber, normaliseTrackingNumber, TRACKING_NUMBER_PATTERN } from './tracking-number.ts'
+
+export interface RenderedCheck {
+  step: string
+  status: CheckResult['status']
+  reason: string | null
+  errors: FieldError[]
+}
+
+export function renderChecks(results: CheckResult[], language: Language): RenderedCheck[] {
+  return results.map((result) => ({
+    step: result.step,
+    status: result.status,
+    reason: result.reason?.[language] ?? null,
+    errors: result.errors.map((error) => ({ pointer: error.pointer, in: 'body' as const, detail: error.detail[language], reason: error.reason })),
+  }))
+}
+
+function normalise(form: RegistrationForm): NormalisedForm {
+  return {
+    nib: form.nibKind === 'none' || form.nib === undefined ? null : digitsOf(form.nib),
+    npwp: form.npwpKind === 'none' || form.npwp === undefined ? null : digitsOf(form.npwp),
+    identityNumber: form.applicant.identityType === 'nik' ? digitsOf(form.applicant.identityNumber) : form.applicant.identityNumber.trim().toUpperCase(),
+    mobile: normaliseMobile(form.contact.mobile) ?? form.contact.mobile,
+    email: form.contact.email.trim(),
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string })?.code === '23505'
+}
+
+export async function submitRegistration(
+  deps: { db: Kysely<Database>; upstreams: Upstreams },
+  input: { form: RegistrationForm; upload?: { content: Buffer; fileName: string | null }; language: Language; upstreamContext?: UpstreamCallContext },
+) {
+  const upload = input.upload ? { ...input.upload, sha256: createHash('sha256').update(input.upload.content).digest('hex') } : undefined
+  const context: CheckContext = {
+    form: input.form,
+    normalised: normalise(input.form),
+    upload,
+    db: deps.db,
+    upstreams: deps.upstreams,
+    upstreamContext: input.upstreamContext,
+    results: [],
+  }
+  const outcome = await runChecks(context)
+  if (outcome.upstreamError) throw outcome.upstreamError
+  const failedSteps = outcome.results.filter((result) => result.status === 'failed')
+  if (failedSteps.length) {
+    const rendered = renderChecks(failedSteps, input.language)
+    const names = failedSteps.map((step) => step.step).join(', ')
+    throw new AppError('VALIDATION_FAILED', {
+      detail: {
+        en: `The registration did not pass these checks: ${names}. Each invalid field is listed in errors.`,
+        id: `Pendaftaran tidak lolos pemeriksaan: ${names}. Setiap isian yang tidak valid tercantum di errors.`,
+      },
+      errors: rendered.flatMap((check) => check.errors),
+    })
+  }
+
+  const { form, normalised } = context
+  // The OSS profile as seen now, kept for the operator; the persons in charge's NIKs stay in OSS.
+  const ossProfile = context.oss ? { ...context.oss, personsInCharge: context.oss.personsInCharge.map(({ name, position }) => ({ name, position })) } : null
+  try {
+    return await deps.db.transaction().execute(async (trx) => {
+      const row = await repo.insertRegistration(trx, {
+        trackingNumber: generateTrackingNumber(),
+        purpose: form.purpose,
+        userType: form.userType,
+        traderType: form.traderType,
+        nibKind: form.nibKind,
+        nib: normalised.nib,
+        npwpKind: form.npwpKind,
+        npwp: normalised.npwp,
+        organisationName: form.organisationName.trim(),
+        businessTypes: form.businessTypes,
+        address: form.address as PostalAddress,
+        applicantName: form.applicant.fullName.trim(),
+        applicantPosition: form.applicant.position.trim(),
+        identityType: form.applicant.identityType,
+        identityNumber: normalised.identityNumber,
+        email: normalised.email,
+        mobile: normalised.mobile,
+        checks: outcome.results,
+        ossProfile,
+      })
+      if (upload) await repo.insertDocument(trx, { registrationId: row.id, content: upload.content, sha256: upload.sha256, fileName: upload.fileName })
+      await repo.insertEvent(trx, { registrationId: row.id, event: 'submitted', actorUserId: null, details: { document: upload ? { sha256: upload.sha256, sizeBytes: upload.content.length } : null } })
+      return {
+        trackingNumber: row.tracking_number,
+        status: row.status,
+        statusUrl: `/v1/registrations/${row.tracking_number}`,
+        checks: renderChecks(outcome.results, input.language),
+      }
+    })
+  } catch (error) {
+    // Two submissions for one NIB at the same moment: the partial unique index lets only one in.
+    if (isUniqueViolation(error)) {
+      throw new AppError('CONFLICT', {
+        detail: { en: 'A registration for this NIB or NPWP is already waiting for review.', id: 'Pendaftaran untuk NIB atau NPWP ini sedang menunggu pemeriksaan.' },
+      })
+    }
+    throw error
+  }
+}
+
+/** Public tracking: status and check results only. Undefined for an unknown number. */
+export async function trackRegistration(db: Kysely<Database>, rawTrackingNumber: string, language: Language) {
+  const trackingNumber = normaliseTrackingNumber(rawTrackingNumber)
+  if (!TRACKING_NUMBER_PATTERN.test(trackingNumber)) return undefined
+  const row = await repo.findByTrackingNumber(db, trackingNumber)
+  if (!row) return undefined
+  return {
+    trackingNumber: row.tracking_number,
+    status: row.status,
+    submittedAt: row.created_at.toISOString(),
+    decidedAt: row.decided_at?.toISOString() ?? null,
+    decisionReason: row.status === 'rejected' ? row.decision_reason : null,
+    checks: renderChecks(row.checks, language),
+  }
+}
+
+export function registrationNotFound(): AppError {
+  return new AppError('NOT_FOUND', {
+    detail: { en: 'No registration has this tracking number.', id: 'Tidak ada pendaftaran dengan nomor pelacakan ini.' },
+  })
+}
+
+/**
+ * The power of attorney, for platform operators and the super admin of the organisation the
+ * registration became. Everyone else gets 404, not 403: the document's existence is not theirs to know.
+ */
+export async function readPowerOfAttorney(db: Kysely<Database>, principal: Principal, rawTrackingNumber: string) {
+  const registration = await repo.findByTrackingNumber(db, normaliseTrackingNumber(rawTrackingNumber))
+  const user = principal.kind === 'user' ? await db.selectFrom('users').select(['level', 'status', 'organisation_id']).where('id', '=', principal.subject).executeTakeFirst() : undefined
+  const allowed =
+    registration &&
+    user?.status === 'active' &&
+    (user.level === 'platform_operator' || (user.level === 'super_admin' && user.organisation_id !== null && user.organisation_id === registration.organisation_id))
+  if (!registration || !allowed) throw registrationNotFound()
+  const document = await repo.findDocument(db, registration.id)
+  if (!document) {
+    throw new AppError('NOT_FOUND', { detail: { en: 'This registration has no uploaded power of attorney.', id: 'Pendaftaran ini tidak memiliki surat kuasa yang diunggah.' } })
+  }
+  return { content: Buffer.from(document.content), sha256: document.sha256, trackingNumber: registration.tracking_number }
+}
