@@ -4,8 +4,8 @@
  * any of them (see tokens.ts).
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import type { TestContext } from './app.ts'
-import type { TokenMinter } from './tokens.ts'
+import { buildTestApp, setupTestContext, type TestContext } from './app.ts'
+import { tokenMinter, type TokenMinter } from './tokens.ts'
 
 export interface TestOrg {
   orgId: string
@@ -81,3 +81,11 @@ export function userToken(minter: TokenMinter, userId: string, orgId: string, sc
 
 export const ALL_RIGHTS = ['create', 'view', 'edit', 'delete']
 export const FULL_USER_MANAGEMENT: Rights = [{ menu: 'USER_MANAGEMENT', actions: ALL_RIGHTS }]
+
+/** The usual start of an RBAC test file: one database, a ready app, and a token minter for it. */
+export async function setupRbacTest(t: Parameters<typeof setupTestContext>[0]) {
+  const context = await setupTestContext(t)
+  const app = await buildTestApp(t, context)
+  await app.ready()
+  return { context, app, minter: tokenMinter(app), db: context.database.handle.db }
+}

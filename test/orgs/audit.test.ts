@@ -4,15 +4,9 @@
  */
 import t from 'tap'
 import { authenticate } from '../../src/modules/identity/accounts/service.ts'
-import { buildTestApp, setupTestContext } from '../helpers/app.ts'
-import { api, createActiveUser, createGroup, createOrg, userToken } from '../helpers/orgs.ts'
-import { tokenMinter } from '../helpers/tokens.ts'
+import { api, createActiveUser, createGroup, createOrg, setupRbacTest, userToken } from '../helpers/orgs.ts'
 
-const context = await setupTestContext(t)
-const app = await buildTestApp(t, context)
-await app.ready()
-const minter = tokenMinter(app)
-const db = context.database.handle.db
+const { context, app, minter, db } = await setupRbacTest(t)
 
 const orgA = await createOrg(app, '8120000000001')
 const orgB = await createOrg(app, '8120000000010')

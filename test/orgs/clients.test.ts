@@ -6,15 +6,10 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { digestSecret } from '../../src/modules/identity/oidc/clients.ts'
-import { buildTestApp, setupTestContext } from '../helpers/app.ts'
-import { api, createActiveUser, createGroup, createOrg, userToken } from '../helpers/orgs.ts'
-import { tokenMinter } from '../helpers/tokens.ts'
+import { buildTestApp } from '../helpers/app.ts'
+import { api, createActiveUser, createGroup, createOrg, setupRbacTest, userToken } from '../helpers/orgs.ts'
 
-const context = await setupTestContext(t)
-const app = await buildTestApp(t, context)
-await app.ready()
-const minter = tokenMinter(app)
-const db = context.database.handle.db
+const { context, app, minter, db } = await setupRbacTest(t)
 
 const orgA = await createOrg(app, '8120000000001')
 const orgB = await createOrg(app, '8120000000010')

@@ -4,14 +4,9 @@
  * another organisation (404) and a missing right (403).
  */
 import t from 'tap'
-import { buildTestApp, setupTestContext } from '../helpers/app.ts'
-import { api, createActiveUser, createGroup, createOrg, FULL_USER_MANAGEMENT, userToken } from '../helpers/orgs.ts'
-import { tokenMinter } from '../helpers/tokens.ts'
+import { api, createActiveUser, createGroup, createOrg, FULL_USER_MANAGEMENT, setupRbacTest, userToken } from '../helpers/orgs.ts'
 
-const context = await setupTestContext(t)
-const app = await buildTestApp(t, context)
-await app.ready()
-const minter = tokenMinter(app)
+const { context, app, minter } = await setupRbacTest(t)
 
 const orgA = await createOrg(app, '8120000000001')
 const orgB = await createOrg(app, '8120000000010')

@@ -3,14 +3,9 @@
  * a super admin holds every right of exactly the menus the organisation has.
  */
 import t from 'tap'
-import { buildTestApp, setupTestContext } from '../helpers/app.ts'
-import { api, createActiveUser, createGroup, createOrg, userToken } from '../helpers/orgs.ts'
-import { tokenMinter } from '../helpers/tokens.ts'
+import { api, createActiveUser, createGroup, createOrg, setupRbacTest, userToken } from '../helpers/orgs.ts'
 
-const context = await setupTestContext(t)
-const app = await buildTestApp(t, context)
-await app.ready()
-const minter = tokenMinter(app)
+const { context, app, minter } = await setupRbacTest(t)
 
 const orgA = await createOrg(app, '8120000000001')
 const orgB = await createOrg(app, '8120000000010')

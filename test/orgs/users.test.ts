@@ -3,15 +3,9 @@
  * attempts, NIK handling, and per route the two denials (another organisation 404, no right 403).
  */
 import t from 'tap'
-import { buildTestApp, setupTestContext } from '../helpers/app.ts'
-import { api, createActiveUser, createGroup, createOrg, FULL_USER_MANAGEMENT, userForm, userToken } from '../helpers/orgs.ts'
-import { tokenMinter } from '../helpers/tokens.ts'
+import { api, createActiveUser, createGroup, createOrg, FULL_USER_MANAGEMENT, setupRbacTest, userForm, userToken } from '../helpers/orgs.ts'
 
-const context = await setupTestContext(t)
-const app = await buildTestApp(t, context)
-await app.ready()
-const minter = tokenMinter(app)
-const db = context.database.handle.db
+const { context, app, minter, db } = await setupRbacTest(t)
 
 const orgA = await createOrg(app, '8120000000001')
 const orgB = await createOrg(app, '8120000000010')

@@ -1,6 +1,7 @@
 /** Registration test helpers: PDFs, multipart bodies, forms for sandbox identities, tokens. */
 import type { FastifyInstance } from 'fastify'
 import * as oidc from 'openid-client'
+import { REGISTRATION_FORM_EXAMPLE } from '../../src/modules/registration/schemas.ts'
 import { signIn, swaggerUiClient } from '../helpers/oidc.ts'
 
 /** A small but structurally valid PDF: header, one object, xref table, trailer, startxref, %%EOF. */
@@ -36,20 +37,12 @@ export function submit(app: FastifyInstance, parts: Parameters<typeof multipart>
 
 /** A company registration for a sandbox identity (PT Sandbox Impor Sejahtera by default). */
 export function companyForm(overrides: Record<string, unknown> = {}, applicant: Record<string, unknown> = {}) {
+  const example = REGISTRATION_FORM_EXAMPLE
   return {
-    purpose: 'transaction',
-    userType: 'business',
-    traderType: 'company',
-    nibKind: 'business_entity',
-    nib: '8120000000001',
-    npwpKind: 'head_office',
-    npwp: '01.000.000.0-001.000',
-    organisationName: 'PT Sandbox Impor Sejahtera',
-    businessTypes: ['importer'],
-    address: { province: 'DKI Jakarta', city: 'Jakarta Pusat', street: 'Jl. Medan Merdeka Barat No. 1', postalCode: '10110' },
-    applicant: { fullName: 'Budi Santoso', position: 'Direktur Utama', identityType: 'nik', identityNumber: '3171000101800001', ...applicant },
-    contact: { email: 'budi.santoso@impor-sejahtera.sandbox.test', mobile: '081234567890' },
-    acceptTerms: true,
+    ...example,
+    applicant: { ...example.applicant, ...applicant },
+    // A local-format number, so tests also exercise normalisation to +62.
+    contact: { ...example.contact, mobile: '081234567890' },
     ...overrides,
   }
 }

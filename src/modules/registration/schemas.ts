@@ -28,7 +28,8 @@ export const RegistrationAddressSchema = Type.Object(
   { $id: 'RegistrationAddress', additionalProperties: false },
 )
 
-const formExample = {
+/** The contract's example form (PT Sandbox Impor Sejahtera); tests build their forms from it too. */
+export const REGISTRATION_FORM_EXAMPLE = {
   purpose: 'transaction',
   userType: 'business',
   traderType: 'company',
@@ -90,7 +91,7 @@ export const RegistrationFormSchema = Type.Object(
         'The applicant accepts the terms: they have read the INSW rules, have the authority to register for the organisation, warrant the data is true and complete, and will not lend the access to others.',
     }),
   },
-  { $id: 'RegistrationForm', additionalProperties: false, examples: [formExample] },
+  { $id: 'RegistrationForm', additionalProperties: false, examples: [REGISTRATION_FORM_EXAMPLE] },
 )
 export type RegistrationForm = Static<typeof RegistrationFormSchema>
 
