@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   console.log(`OSS_URL=${sandbox.ossUrl}`)
   console.log(`DJP_URL=${sandbox.djpUrl}`)
   console.log(`INATRADE_URL=${sandbox.inatradeUrl}`)
+  console.log(`OSS_SSO_ISSUER=${sandbox.ossIssuer}`)
+  console.log(`KEMENDAG_SSO_ISSUER=${sandbox.kemendagIssuer}`)
 
   let closing = false
   const shutdown = (signal: string): void => {

@@ -42,6 +42,9 @@ const LOCATION: Record<string, FieldError['in']> = {
   headers: 'header',
 }
 
+/** When an upstream or the gateway is unavailable and nothing better is known. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5
+
 const GENERIC_5XX: Record<Language, string> = {
   en: 'An unexpected error occurred. Quote the requestId when contacting support.',
   id: 'Terjadi kesalahan tak terduga. Sebutkan requestId saat menghubungi layanan bantuan.',
@@ -100,7 +103,9 @@ export function buildProblem(request: FastifyRequest, error: AppError, language:
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
   const language = negotiateLanguage(request.headers['accept-language'])
-  if (error.retryAfter !== undefined) reply.header('retry-after', String(Math.ceil(error.retryAfter)))
+  // A client told "service unavailable" should always learn when to come back (RFC 9110 §10.2.3).
+  const retryAfter = error.retryAfter ?? (error.statusCode === 503 ? DEFAULT_RETRY_AFTER_SECONDS : undefined)
+  if (retryAfter !== undefined) reply.header('retry-after', String(Math.ceil(retryAfter)))
   for (const [name, value] of Object.entries(error.headers ?? {})) reply.header(name, value)
   return reply
     .code(error.statusCode)

@@ -82,6 +82,7 @@ t.test('DJP KSWP down: 503, nothing stored', async (t) => {
   const response = await submit(app, { form: formFor(IDENTITIES.djpDown), file: { content: pdf } })
   t.equal(response.statusCode, 503, response.body)
   t.equal(response.json().code, 'UPSTREAM_UNAVAILABLE')
+  t.match(response.headers['retry-after'], /^\d+$/, 'the registrant learns when to try again')
   const stored = await context.database.handle.db.selectFrom('registrations').select('id').where('nib', '=', IDENTITIES.djpDown.nib).execute()
   t.equal(stored.length, 0)
 })
