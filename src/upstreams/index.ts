@@ -96,34 +96,26 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     }
   }
 
-  function lookupClient(name: 'oss' | 'djp', baseUrl: string): UpstreamClient {
+  function client(name: UpstreamName, baseUrl: string, requestTimeoutMs: number, retryCount: number, backoffSettings: Parameters<typeof backoff>[0]): UpstreamClient {
     return createUpstreamClient({
       name,
       baseUrl,
       dispatcher: options.dispatcher,
       logger: options.logger,
       connectTimeoutMs,
-      requestTimeoutMs: timeouts.lookupMs ?? d.lookupMs,
-      retry: { attempts: 1 + (retries.lookup ?? d.lookupRetries), ...backoff(d.lookupBackoff) },
+      requestTimeoutMs,
+      retry: { attempts: 1 + retryCount, ...backoff(backoffSettings) },
       breaker,
       maxResponseBytes: options.maxResponseBytes,
     })
   }
 
+  const lookupTimeoutMs = timeouts.lookupMs ?? d.lookupMs
+  const lookupRetries = retries.lookup ?? d.lookupRetries
   const clients = {
-    oss: lookupClient('oss', options.ossUrl),
-    djp: lookupClient('djp', options.djpUrl),
-    inatrade: createUpstreamClient({
-      name: 'inatrade',
-      baseUrl: options.inatradeUrl,
-      dispatcher: options.dispatcher,
-      logger: options.logger,
-      connectTimeoutMs,
-      requestTimeoutMs: timeouts.inatradeMs ?? d.inatradeMs,
-      retry: { attempts: 1 + (retries.inatrade ?? d.inatradeRetries), ...backoff(d.inatradeBackoff) },
-      breaker,
-      maxResponseBytes: options.maxResponseBytes,
-    }),
+    oss: client('oss', options.ossUrl, lookupTimeoutMs, lookupRetries, d.lookupBackoff),
+    djp: client('djp', options.djpUrl, lookupTimeoutMs, lookupRetries, d.lookupBackoff),
+    inatrade: client('inatrade', options.inatradeUrl, timeouts.inatradeMs ?? d.inatradeMs, retries.inatrade ?? d.inatradeRetries, d.inatradeBackoff),
   }
 
   const cache = { cacheTtlMs: options.cache?.ttlMs, cacheMaxEntries: options.cache?.maxEntries }

@@ -1,8 +1,9 @@
 /** SQL for the append-only audit log. Functions take the db (or the change's transaction) first. */
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { AuditActorKind } from '../../db/tables/rbac.ts'
 import type { Cursor } from '../../http/pagination.ts'
+import { afterCursor, keysetPosition } from '../../db/keyset.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -54,7 +55,7 @@ export function listAuditEvents(db: Db, filter: AuditFilter) {
     .selectFrom('audit_events')
     .selectAll()
     // Full-precision position for the cursor (a JS Date would drop the microseconds and skip rows).
-    .select(sql<string>`occurred_at::text`.as('position_at'))
+    .select(keysetPosition('occurred_at').as('position_at'))
     .where('organisation_id', '=', filter.organisationId)
   if (filter.actor) query = query.where('actor_id', '=', filter.actor)
   if (filter.action) {
@@ -63,9 +64,6 @@ export function listAuditEvents(db: Db, filter: AuditFilter) {
   }
   if (filter.from) query = query.where('occurred_at', '>=', new Date(filter.from))
   if (filter.to) query = query.where('occurred_at', '<', new Date(filter.to))
-  if (filter.cursor) {
-    const { at, id } = filter.cursor
-    query = query.where(sql<boolean>`(occurred_at, id) < (${at}::timestamptz, ${id}::uuid)`)
-  }
+  if (filter.cursor) query = query.where(afterCursor('occurred_at', 'id', filter.cursor))
   return query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(filter.limit + 1).execute()
 }

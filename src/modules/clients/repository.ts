@@ -1,7 +1,8 @@
 /** SQL for an organisation's machine clients. Every query filters by organisation. */
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { type Kysely, type Transaction } from 'kysely'
 import type { Database, MachineClientKind } from '../../db/schema.ts'
 import type { Cursor } from '../../http/pagination.ts'
+import { afterCursor, keysetPosition } from '../../db/keyset.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -17,11 +18,11 @@ export function listOrgClients(db: Db, filter: { organisationId: string; kind?: 
   let query = db
     .selectFrom('machine_clients')
     .select(COLUMNS)
-    .select(sql<string>`created_at::text`.as('position_at'))
+    .select(keysetPosition('created_at').as('position_at'))
     .where('organisation_id', '=', filter.organisationId)
   if (filter.kind) query = query.where('kind', '=', filter.kind)
   if (filter.status) query = query.where('status', '=', filter.status)
-  if (filter.cursor) query = query.where(sql<boolean>`(created_at, client_id) < (${filter.cursor.at}::timestamptz, ${filter.cursor.id})`)
+  if (filter.cursor) query = query.where(afterCursor('created_at', 'client_id', filter.cursor, 'text'))
   return query.orderBy('created_at', 'desc').orderBy('client_id', 'desc').limit(filter.limit + 1).execute()
 }
 

@@ -5,6 +5,7 @@ import type { GroupLevel, GroupStatus } from '../../db/tables/rbac.ts'
 import type { Cursor } from '../../http/pagination.ts'
 import { ACTIONS } from '../orgs/menu-catalogue.ts'
 import type { GroupMenuRights } from './schemas.ts'
+import { afterCursor, keysetPosition } from '../../db/keyset.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -18,11 +19,11 @@ export function listGroups(db: Db, filter: { organisationId: string; level?: Gro
   let query = db
     .selectFrom('groups')
     .selectAll()
-    .select(sql<string>`created_at::text`.as('position_at'))
+    .select(keysetPosition('created_at').as('position_at'))
     .where('organisation_id', '=', filter.organisationId)
   if (filter.level) query = query.where('level', '=', filter.level)
   if (filter.status) query = query.where('status', '=', filter.status)
-  if (filter.cursor) query = query.where(sql<boolean>`(created_at, id) < (${filter.cursor.at}::timestamptz, ${filter.cursor.id}::uuid)`)
+  if (filter.cursor) query = query.where(afterCursor('created_at', 'id', filter.cursor))
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit + 1).execute()
 }
 

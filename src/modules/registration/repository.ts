@@ -1,7 +1,8 @@
 /** SQL of registrations, their documents and events. Functions take the db (or a transaction) first. */
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { CheckResult, PostalAddress, RegistrationStatus } from '../../db/tables/registration.ts'
+import { afterCursor, keysetPosition } from '../../db/keyset.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -128,15 +129,11 @@ export function listRegistrations(db: Db, filter: { status?: RegistrationStatus;
   let query = db
     .selectFrom('registrations')
     .select(['id', 'tracking_number', 'status', 'trader_type', 'nib', 'organisation_name', 'applicant_name', 'created_at', 'decided_at'])
-    // Full microsecond precision for the keyset cursor (a JS Date would round it to milliseconds).
-    .select(sql<string>`created_at::text`.as('position'))
+    .select(keysetPosition('created_at').as('position'))
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(filter.limit + 1)
   if (filter.status) query = query.where('status', '=', filter.status)
-  if (filter.after) {
-    const { at, id } = filter.after
-    query = query.where(sql<boolean>`(created_at, id) < (${at}::timestamptz, ${id}::uuid)`)
-  }
+  if (filter.after) query = query.where(afterCursor('created_at', 'id', filter.after))
   return query.execute()
 }

@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Transaction, type Updateable } from 'kysely'
 import type { Database, UserLevel, UserStatus, UsersTable } from '../../db/schema.ts'
 import type { Cursor } from '../../http/pagination.ts'
+import { afterCursor, keysetPosition } from '../../db/keyset.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -18,12 +19,12 @@ export function listOrgUsers(
   let query = db
     .selectFrom('users')
     .selectAll()
-    .select(sql<string>`created_at::text`.as('position_at'))
+    .select(keysetPosition('created_at').as('position_at'))
     .where('organisation_id', '=', filter.organisationId)
   if (filter.level) query = query.where('level', '=', filter.level)
   if (filter.status) query = query.where('status', '=', filter.status)
   if (filter.groupId) query = query.where('group_id', '=', filter.groupId)
-  if (filter.cursor) query = query.where(sql<boolean>`(created_at, id) < (${filter.cursor.at}::timestamptz, ${filter.cursor.id}::uuid)`)
+  if (filter.cursor) query = query.where(afterCursor('created_at', 'id', filter.cursor))
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit + 1).execute()
 }
 
