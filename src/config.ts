@@ -17,7 +17,7 @@ export interface Config {
   dataDir: string
   /** Unset: rate limits are kept in memory (one instance only). */
   redisUrl?: string
-  /** Unset: the matching sandbox stub is started on a loopback port. */
+  /** Unset in sandbox mode: the matching sandbox stub is started on a loopback port. */
   upstreams: { ossUrl?: string; djpUrl?: string; inatradeUrl?: string }
   /** Shared secret INATRADE signs its status callbacks with. */
   inatradeCallbackSecret: string
@@ -36,7 +36,10 @@ export interface Config {
   trustProxy: boolean
   /** Unset: mail stays in the outbox and is shown in the sandbox mailbox instead of being sent. */
   smtp?: SmtpSettings
-  /** True when any upstream is the bundled sandbox stub: enables the sandbox-only routes. */
+  /**
+   * Sandbox mode (see `parseSandbox`): stubs for unset upstreams, generated keys and the public
+   * `/v1/sandbox/*` routes. Never a fallback: `SANDBOX=true`, or no upstream configured at all.
+   */
   sandbox: boolean
 }
 
@@ -178,6 +181,38 @@ function parseSmtp(env: Env, publicUrl: string): SmtpSettings | undefined {
   })
 }
 
+const UPSTREAM_VARIABLES = ['OSS_URL', 'DJP_URL', 'INATRADE_URL'] as const
+
+/** localhost, 127.0.0.0/8 and ::1: a gateway only this machine can reach. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host)
+}
+
+/**
+ * Sandbox mode lets anyone mint an operator and read every activation mail, so it is never
+ * switched on by a missing variable: it is the default only when no upstream is configured at
+ * all (a laptop), and needs `SANDBOX=true` when some upstreams are real or when the gateway is
+ * published over https on a non-loopback name. A partial configuration stops the start.
+ */
+function parseSandbox(env: Env, upstreams: Config['upstreams'], publicUrl: string): boolean {
+  const raw = optional(env, 'SANDBOX')
+  if (raw !== undefined && raw !== 'true' && raw !== 'false') throw new ConfigError('SANDBOX', `must be true or false (got "${raw}")`)
+  const values = [upstreams.ossUrl, upstreams.djpUrl, upstreams.inatradeUrl]
+  const missing = UPSTREAM_VARIABLES.filter((_, index) => values[index] === undefined)
+  if (raw === 'true') return true
+  if (missing.length === 0) return false
+  if (raw === 'false' || missing.length < UPSTREAM_VARIABLES.length) {
+    const why = raw === 'false' ? 'with SANDBOX=false' : 'once any upstream URL is set'
+    throw new ConfigError(missing[0]!, `is required ${why} (missing: ${missing.join(', ')}); set every upstream URL, or SANDBOX=true to run the sandbox stubs for the unset ones`)
+  }
+  const url = new URL(publicUrl)
+  if (url.protocol === 'https:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError('SANDBOX', `must be set to true to run the sandbox (public test routes, generated keys) at ${url.origin}; or set OSS_URL, DJP_URL and INATRADE_URL`)
+  }
+  return true
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = parsePort(env, 'PORT', 3000)
   const host = optional(env, 'HOST') ?? '127.0.0.1'
@@ -191,8 +226,10 @@ export function loadConfig(env: Env = process.env): Config {
     djpUrl: parseUrl(env, 'DJP_URL', http),
     inatradeUrl: parseUrl(env, 'INATRADE_URL', http),
   }
-  const sandbox = !upstreams.ossUrl || !upstreams.djpUrl || !upstreams.inatradeUrl
-  const inatradeCallbackSecret = optional(env, 'INATRADE_CALLBACK_SECRET') ?? (sandbox ? 'sandbox-callback-secret' : undefined)
+  const publicUrl = parseUrl(env, 'PUBLIC_URL', http) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const sandbox = parseSandbox(env, upstreams, publicUrl)
+  // The well-known sandbox secret only ever signs the INATRADE stub's callbacks.
+  const inatradeCallbackSecret = optional(env, 'INATRADE_CALLBACK_SECRET') ?? (sandbox && !upstreams.inatradeUrl ? 'sandbox-callback-secret' : undefined)
   if (!inatradeCallbackSecret) {
     throw new ConfigError('INATRADE_CALLBACK_SECRET', 'is required when INATRADE_URL points at a real INATRADE')
   }
@@ -201,7 +238,6 @@ export function loadConfig(env: Env = process.env): Config {
   if (!sandbox && !jwks) throw new ConfigError('OIDC_JWKS', 'or OIDC_JWKS_FILE is required outside sandbox mode')
   if (!sandbox && !cookieKeys?.length) throw new ConfigError('OIDC_COOKIE_KEYS', 'is required outside sandbox mode')
   if (cookieKeys?.some((key) => key.length < 32)) throw new ConfigError('OIDC_COOKIE_KEYS', 'must be secrets of at least 32 characters')
-  const publicUrl = parseUrl(env, 'PUBLIC_URL', http) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   return {
     port,
     host,

@@ -1,5 +1,5 @@
 /**
- * Entry point: config, logger, sandbox upstreams when no real ones are configured, listen,
+ * Entry point: config, logger, sandbox upstreams in sandbox mode, listen,
  * graceful shutdown. Everything else lives in buildApp.
  */
 import closeWithGrace from 'close-with-grace'
@@ -24,10 +24,15 @@ function readConfig(): Config {
 const config = readConfig()
 const logger = createLogger(config.logLevel)
 
-// Any upstream without a URL is served by its sandbox stub on a loopback port.
-const sandbox = config.sandbox
+// Sandbox mode (explicit, see config.ts): each upstream without a URL is served by its stub on a
+// loopback port. Outside sandbox mode every URL is set, so no stub ever starts.
+const stubsNeeded = config.sandbox && Object.values(config.upstreams).filter(Boolean).length < 3
+const sandbox = stubsNeeded
   ? await startSandbox({ callbackSecret: config.inatradeCallbackSecret, logger: false })
   : undefined
+if (config.sandbox) {
+  logger.warn({ publicUrl: config.publicUrl }, 'SANDBOX MODE: anyone can create operators and read mail at /v1/sandbox/*; never expose this gateway with real data')
+}
 const upstreamUrls = {
   ossUrl: config.upstreams.ossUrl ?? sandbox!.ossUrl,
   djpUrl: config.upstreams.djpUrl ?? sandbox!.djpUrl,

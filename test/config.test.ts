@@ -43,3 +43,41 @@ t.test('credentials in a bad URL are not echoed', async (t) => {
   const error = t.throws(() => loadConfig({ DATABASE_URL: 'postgres//user:hunter2@db' })) as Error
   t.notMatch(error.message, /hunter2/)
 })
+
+const REAL = { OIDC_JWKS: JSON.stringify({ keys: [{ kty: 'RSA', d: 'x' }] }), OIDC_COOKIE_KEYS: 'k'.repeat(32), INATRADE_CALLBACK_SECRET: 's3cret' }
+
+t.test('sandbox mode: the default only when no upstream is configured, SANDBOX=true otherwise', async (t) => {
+  t.equal(loadConfig({}).sandbox, true, 'nothing configured: sandbox')
+  t.equal(loadConfig({ SANDBOX: 'true' }).sandbox, true)
+  const mixed = loadConfig({ SANDBOX: 'true', OSS_URL: 'https://oss.example' })
+  t.equal(mixed.sandbox, true, 'explicit opt-in: stubs for the unset upstreams')
+  t.equal(mixed.inatradeCallbackSecret, 'sandbox-callback-secret', 'the stub INATRADE gets the sandbox secret')
+  t.throws(
+    () => loadConfig({ SANDBOX: 'true', INATRADE_URL: 'https://inatrade.example' }),
+    /INATRADE_CALLBACK_SECRET/,
+    'a real INATRADE never gets the well-known sandbox secret',
+  )
+  const error = t.throws(() => loadConfig({ SANDBOX: 'yes' })) as ConfigError
+  t.equal(error.variable, 'SANDBOX')
+})
+
+t.test('a partial upstream configuration stops the start naming what is missing', async (t) => {
+  const error = t.throws(() => loadConfig({ ...REAL, OSS_URL: 'https://oss.example', INATRADE_URL: 'https://inatrade.example' })) as ConfigError
+  t.type(error, ConfigError)
+  t.equal(error.variable, 'DJP_URL')
+  t.match(error.message, /^Invalid configuration: DJP_URL is required .*missing: DJP_URL\)/)
+  t.notMatch(error.message, /\n/, 'one line')
+  const all = t.throws(() => loadConfig({ ...REAL, SANDBOX: 'false' })) as ConfigError
+  t.equal(all.variable, 'OSS_URL')
+  t.match(all.message, /missing: OSS_URL, DJP_URL, INATRADE_URL/)
+})
+
+t.test('a public https PUBLIC_URL needs SANDBOX=true for sandbox mode; loopback does not', async (t) => {
+  const error = t.throws(() => loadConfig({ PUBLIC_URL: 'https://gateway.example' })) as ConfigError
+  t.equal(error.variable, 'SANDBOX')
+  t.notMatch(error.message, /\n/)
+  t.equal(loadConfig({ PUBLIC_URL: 'https://gateway.example', SANDBOX: 'true' }).sandbox, true)
+  for (const url of ['https://localhost:3443', 'https://127.0.0.1', 'https://[::1]:8443', 'http://gateway.example']) {
+    t.equal(loadConfig({ PUBLIC_URL: url }).sandbox, true, url)
+  }
+})

@@ -1,8 +1,9 @@
 /**
  * Starts the three sandbox stubs on loopback ports, sharing one identity store, with the two
  * sandbox identity providers inside them (OSS at `${ossUrl}/sso`, SSO Kemendag at
- * `${inatradeUrl}/sso`). The gateway calls this for each upstream whose `*_URL` is unset;
- * `npm run sandbox` runs them alone.
+ * `${inatradeUrl}/sso`). The gateway calls this only in sandbox mode (`SANDBOX=true`, or no
+ * upstream URL configured at all: see `parseSandbox` in src/config.ts) and uses the stubs for the
+ * upstreams whose `*_URL` is unset; `npm run sandbox` runs them alone.
  */
 import type { FastifyInstance } from 'fastify'
 import { buildDjpStub } from './djp-stub.ts'
