@@ -68,11 +68,11 @@ export function formFor(identity: { nib?: string; npwp?: string; name?: string; 
 }
 
 /** An access token of a freshly made platform operator (signed in through the real login form). */
-export async function operatorToken(app: FastifyInstance, url: string): Promise<{ token: string; username: string }> {
+export async function operatorToken(app: FastifyInstance, url: string, scope = 'openid registrations:read registrations:write'): Promise<{ token: string; username: string }> {
   const created = await app.inject({ method: 'POST', url: '/v1/sandbox/test-operators', payload: {} })
   if (created.statusCode !== 201) throw new Error(`operator not created: ${created.body}`)
   const operator = created.json()
-  return { token: await accessToken(url, operator.username, operator.password, 'openid registrations:read'), username: operator.username }
+  return { token: await accessToken(url, operator.username, operator.password, scope), username: operator.username }
 }
 
 export async function accessToken(url: string, username: string, password: string, scope = 'openid profile email org:read'): Promise<string> {

@@ -6,6 +6,7 @@ export const API_SCOPE_DESCRIPTIONS = {
   'org:read': 'Read your organisation, its users, groups, clients and audit log',
   'org:admin': 'Manage your organisation\'s users, groups and machine clients',
   'registrations:read': 'Read account registrations (platform operators)',
+  'registrations:write': 'Approve and reject account registrations (platform operators)',
   'permits:read': 'Read permit applications and their status',
   'permits:write': 'Submit permit applications',
   'reports:read': 'Read realisation reports',

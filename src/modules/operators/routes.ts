@@ -74,14 +74,14 @@ export default async function operatorRoutes(app: FastifyInstance, options: { co
   app.post<{ Params: { trackingNumber: string }; Body: ApproveRegistration }>(
     '/v1/operator/registrations/:trackingNumber/approve',
     {
-      config: { scopes: ['registrations:read'] },
+      config: { scopes: ['registrations:write'] },
       schema: {
         operationId: 'approveRegistration',
         summary: 'Approve a registration: create the organisation and mail its super admin',
         description:
           'Creates the organisation (profile from OSS by NIB), its super admin with a generated username (`USER.YYYYMMDD.NN.NNNNN`, status `pending_verification`), and queues the email with the verification and set-password links. Recorded with the operator and time. A registration already decided, or an NIB that already became an organisation, answers `409`.',
         tags: ['Operators'],
-        security: secured('registrations:read'),
+        security: secured('registrations:write'),
         params,
         body: Type.Ref('ApproveRegistration'),
         response: {
@@ -100,13 +100,13 @@ export default async function operatorRoutes(app: FastifyInstance, options: { co
   app.post<{ Params: { trackingNumber: string }; Body: RejectRegistration }>(
     '/v1/operator/registrations/:trackingNumber/reject',
     {
-      config: { scopes: ['registrations:read'] },
+      config: { scopes: ['registrations:write'] },
       schema: {
         operationId: 'rejectRegistration',
         summary: 'Reject a registration with a reason',
         description: 'The reason is shown on public tracking and mailed to the applicant. Recorded with the operator and time.',
         tags: ['Operators'],
-        security: secured('registrations:read'),
+        security: secured('registrations:write'),
         params,
         body: Type.Ref('RejectRegistration'),
         response: {
