@@ -29,6 +29,8 @@ export interface Config {
     cookieKeys?: string[]
     /** Seconds an access token lives; resource servers cache verified tokens up to this long. */
     accessTokenTtl: number
+    /** Pushed authorization requests (`/oidc/request`, RFC 9126): off unless `OIDC_PAR=true`. */
+    pushedAuthorizationRequests: boolean
   }
   /** External identity providers people may sign in with (OSS, SSO Kemendag). In sandbox mode the stubs' IdPs fill any gap. */
   federation: FederationSettings
@@ -248,7 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
     upstreams,
     inatradeCallbackSecret,
     logLevel,
-    oidc: { jwks, cookieKeys, accessTokenTtl: parseInteger(env, 'ACCESS_TOKEN_TTL', 300, 60, 3600) },
+    oidc: { jwks, cookieKeys, accessTokenTtl: parseInteger(env, 'ACCESS_TOKEN_TTL', 300, 60, 3600), pushedAuthorizationRequests: optional(env, 'OIDC_PAR') === 'true' },
     trustProxy: optional(env, 'TRUST_PROXY') === 'true',
     smtp: parseSmtp(env, publicUrl),
     federation: removeUndefined({ oss: parseIdp(env, 'OSS_SSO'), sso_kemendag: parseIdp(env, 'KEMENDAG_SSO') }),

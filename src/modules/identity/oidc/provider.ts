@@ -65,6 +65,9 @@ export function createProvider(config: Config, db: Kysely<Database>, keys: OidcK
       revocation: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true },
+      // Pushed authorization requests (/oidc/request) store anonymous request objects: a surface
+      // no current client needs, so it is off unless OIDC_PAR=true.
+      pushedAuthorizationRequests: { enabled: config.oidc.pushedAuthorizationRequests },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => audience,
