@@ -1,17 +1,37 @@
 /**
- * Request ids and the one access-log line per request. An incoming `X-Request-Id` is honoured
- * when it looks like an id (so a caller's trace spans systems); anything else gets a fresh UUID.
+ * Request ids and the one access-log line per request. Every request gets a fresh UUID from the
+ * gateway (request.id: the `X-Request-Id` of the answer, the log's requestId, the audit log's
+ * request_id). An incoming `X-Request-Id` that looks like an id is the caller's claim: kept apart
+ * as `callerRequestId` (log line, audit events) so a caller can correlate, but never taken as the
+ * gateway's id, which a caller could otherwise reuse or collide on purpose.
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { maskUrl } from '../logger.ts'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's own X-Request-Id, when it looked like an id; undefined otherwise. */
+    callerRequestId: string | undefined
+  }
+}
+
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
-export const genReqId: NonNullable<FastifyServerOptions['genReqId']> = (req) => {
-  const incoming = req.headers['x-request-id']
-  return typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID()
+export const genReqId: NonNullable<FastifyServerOptions['genReqId']> = () => randomUUID()
+
+export function callerRequestIdOf(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && ACCEPTABLE_REQUEST_ID.test(header) ? header : undefined
+}
+
+// The caller's id for the request being handled, so the audit log can record it without every
+// service passing it along.
+const callerIds = new AsyncLocalStorage<{ callerRequestId: string | undefined }>()
+
+export function currentCallerRequestId(): string | undefined {
+  return callerIds.getStore()?.callerRequestId
 }
 
 async function requestContextPlugin(app: FastifyInstance): Promise<void> {
@@ -21,8 +41,11 @@ async function requestContextPlugin(app: FastifyInstance): Promise<void> {
   app.addHook('preClose', async () => {
     closing = true
   })
-  app.addHook('onRequest', async (request, reply) => {
+  app.decorateRequest('callerRequestId', undefined)
+  app.addHook('onRequest', (request, reply, done) => {
+    request.callerRequestId = callerRequestIdOf(request.headers['x-request-id'])
     reply.header('x-request-id', request.id)
+    callerIds.run({ callerRequestId: request.callerRequestId }, done)
   })
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close')
@@ -35,6 +58,7 @@ async function requestContextPlugin(app: FastifyInstance): Promise<void> {
         statusCode: reply.statusCode,
         responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
         remoteAddress: request.ip,
+        callerRequestId: request.callerRequestId,
       },
       'request completed',
     )

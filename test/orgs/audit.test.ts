@@ -27,7 +27,8 @@ t.test('a change is logged with actor, target, rights before and after, and the 
     target: { type: 'group', id: plainGroup },
     before: { rights: [{ menu: 'SSM_PERIZINAN', enabled: true, actions: ['view'] }] },
     after: { rights: [{ menu: 'SSM_PERIZINAN', enabled: true, actions: ['view', 'edit'] }] },
-    requestId: 'req-audit-1',
+    requestId: response.headers['x-request-id'],
+    callerRequestId: 'req-audit-1',
   })
 })
 

@@ -71,6 +71,8 @@ export interface AuditEventsTable {
   before: ColumnType<unknown, string | null, never>
   after: ColumnType<unknown, string | null, never>
   request_id: string | null
+  /** 0006: the caller's X-Request-Id, kept apart from the gateway's own request_id. */
+  caller_request_id: ColumnType<string | null, string | null | undefined, never>
   occurred_at: Timestamp
 }
 

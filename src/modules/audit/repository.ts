@@ -4,6 +4,7 @@ import type { Database } from '../../db/schema.ts'
 import type { AuditActorKind } from '../../db/tables/rbac.ts'
 import type { Cursor } from '../../http/pagination.ts'
 import { afterCursor, keysetPosition } from '../../db/keyset.ts'
+import { currentCallerRequestId } from '../../plugins/request-context.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -20,6 +21,7 @@ export interface NewAuditEvent {
   targetId: string | null
   before?: unknown
   after?: unknown
+  /** The gateway's id of the request (request.id); the caller's own X-Request-Id is added from the request context. */
   requestId?: string
 }
 
@@ -36,6 +38,7 @@ export async function recordAudit(db: Db, event: NewAuditEvent): Promise<void> {
       before: event.before === undefined || event.before === null ? null : JSON.stringify(event.before),
       after: event.after === undefined || event.after === null ? null : JSON.stringify(event.after),
       request_id: event.requestId ?? null,
+      caller_request_id: currentCallerRequestId() ?? null,
     })
     .execute()
 }

@@ -42,6 +42,7 @@ export async function listOrgAuditEvents(
       before: (row.before ?? null) as AuditEvent['before'],
       after: (row.after ?? null) as AuditEvent['after'],
       requestId: row.request_id,
+      callerRequestId: row.caller_request_id,
     }),
     (cursor) => nextLink(requestUrl, cursor),
   )
