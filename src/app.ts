@@ -14,7 +14,7 @@ import orgRoutes from './modules/orgs/routes.ts'
 import accountRoutes from './modules/account/routes.ts'
 import operatorRoutes from './modules/operators/routes.ts'
 import organisationSyncRoutes from './modules/operators/sync-routes.ts'
-import registrationRoutes from './modules/registration/routes.ts'
+import registrationRoutes, { type RegistrationGuard } from './modules/registration/routes.ts'
 import mailOutboxPlugin from './mail/plugin.ts'
 import type { Mailer } from './mail/mailer.ts'
 import { registerModuleSchemas } from './modules/schemas.ts'
@@ -45,6 +45,8 @@ export interface BuildAppOptions {
   /** A mailer other than the configured one (tests); with `mailPollMs` the outbox worker's pace. */
   mailer?: Mailer
   mailPollMs?: number
+  /** Production hook for a captcha or proof-of-work check on registration submissions (see RegistrationGuard). */
+  registrationGuard?: RegistrationGuard
 }
 
 /** JSON bodies are small; uploads get their own, larger limit on their route. */
@@ -93,7 +95,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(mailOutboxPlugin, { smtp: config.smtp, mailer: options.mailer, pollMs: options.mailPollMs })
   await app.register(meRoutes)
   await app.register(orgRoutes, { config })
-  await app.register(registrationRoutes)
+  await app.register(registrationRoutes, { submissionBudgets: config.registration, guard: options.registrationGuard })
   await app.register(operatorRoutes, { config })
   await app.register(organisationSyncRoutes)
   await app.register(accountRoutes, { config })

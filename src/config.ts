@@ -38,11 +38,19 @@ export interface Config {
   trustProxy: boolean
   /** Unset: mail stays in the outbox and is shown in the sandbox mailbox instead of being sent. */
   smtp?: SmtpSettings
+  /** Budgets on public registration submissions (see parseRegistrationBudgets). */
+  registration: RegistrationBudgets
   /**
    * Sandbox mode (see `parseSandbox`): stubs for unset upstreams, generated keys and the public
    * `/v1/sandbox/*` routes. Never a fallback: `SANDBOX=true`, or no upstream configured at all.
    */
   sandbox: boolean
+}
+
+/** Registration submissions an hour: per client IP, and per NIB (or NPWP without an NIB). */
+export interface RegistrationBudgets {
+  perIpPerHour: number
+  perNibPerHour: number
 }
 
 export interface SmtpSettings {
@@ -183,6 +191,14 @@ function parseSmtp(env: Env, publicUrl: string): SmtpSettings | undefined {
   })
 }
 
+/** Each submission costs an OSS and a KSWP look-up and may store and mail a refusal: both are bounded. */
+function parseRegistrationBudgets(env: Env): RegistrationBudgets {
+  return {
+    perIpPerHour: parseInteger(env, 'REGISTRATION_PER_IP', 20, 1, 100_000),
+    perNibPerHour: parseInteger(env, 'REGISTRATION_PER_NIB', 5, 1, 100_000),
+  }
+}
+
 const UPSTREAM_VARIABLES = ['OSS_URL', 'DJP_URL', 'INATRADE_URL'] as const
 
 /** localhost, 127.0.0.0/8 and ::1: a gateway only this machine can reach. */
@@ -253,6 +269,7 @@ export function loadConfig(env: Env = process.env): Config {
     oidc: { jwks, cookieKeys, accessTokenTtl: parseInteger(env, 'ACCESS_TOKEN_TTL', 300, 60, 3600), pushedAuthorizationRequests: optional(env, 'OIDC_PAR') === 'true' },
     trustProxy: optional(env, 'TRUST_PROXY') === 'true',
     smtp: parseSmtp(env, publicUrl),
+    registration: parseRegistrationBudgets(env),
     federation: removeUndefined({ oss: parseIdp(env, 'OSS_SSO'), sso_kemendag: parseIdp(env, 'KEMENDAG_SSO') }),
     sandbox,
   }

@@ -52,7 +52,8 @@ t.test('formatted NPWP is accepted and normalised; the PDF is stored with its ha
   t.same(Buffer.from(document.content), pdf)
 })
 
-t.test('sandbox identities: OSS unknown, NPWP invalid, NPWP not found, wrong person in charge', async (t) => {
+t.test('sandbox identities: OSS unknown, NPWP invalid, NPWP not found, wrong person in charge: one generic answer, precise findings for the operator and by mail', async (t) => {
+  const db = context.database.handle.db
   const cases = [
     { identity: IDENTITIES.ossUnknown, pointer: '/form/nib', reason: 'oss_nib_not_found' },
     { identity: IDENTITIES.npwpInvalid, pointer: '/form/npwp', reason: 'djp_npwp_invalid' },
@@ -61,21 +62,31 @@ t.test('sandbox identities: OSS unknown, NPWP invalid, NPWP not found, wrong per
     { identity: { ...IDENTITIES.approved, name: 'Budi Santosa' }, pointer: '/form/applicant/fullName', reason: 'oss_name_mismatch' },
     { identity: { ...IDENTITIES.approved, npwp: '010000000002000' }, pointer: '/form/npwp', reason: 'oss_npwp_mismatch' },
   ]
-  for (const { identity, pointer, reason } of cases) {
-    const response = await submit(app, { form: formFor(identity), file: { content: pdf } })
+  for (const [index, { identity, pointer, reason }] of cases.entries()) {
+    const email = `refused-${index}@sandbox.test`
+    const response = await submit(app, { form: formFor(identity, { contact: { email, mobile: '+6281234567890' } }), file: { content: pdf } })
     t.equal(response.statusCode, 422, `${identity.nib}: ${reason}`)
-    t.match(response.json().errors, [{ pointer, in: 'body', reason }])
+    t.match(response.json().errors, [{ pointer: '/form', in: 'body', detail: /^the data do not match the OSS\/DJP records/, reason: 'records_mismatch' }], 'the caller learns no more')
+    t.equal(response.json().errors.length, 1)
+    t.notOk(response.body.includes(reason))
+    const refused = await db.selectFrom('registrations').select(['status', 'checks']).where('email', '=', email).executeTakeFirstOrThrow()
+    t.equal(refused.status, 'refused', 'kept for operators')
+    t.match(refused.checks.flatMap((check) => check.errors), [{ pointer, reason }], 'with the precise finding')
+    const mail = await db.selectFrom('mail_outbox').select(['subject', 'body_text']).where('recipient', '=', email).executeTakeFirstOrThrow()
+    t.match(mail.body_text, pointer.replace('/form/', ''), 'the applicant is told by mail which field')
   }
   const indonesian = await submit(app, { form: formFor(IDENTITIES.ossUnknown), file: { content: pdf } }, { 'accept-language': 'id' })
-  t.match(indonesian.json().errors[0].detail, /tidak terdaftar di OSS/)
+  t.match(indonesian.json().errors[0].detail, /tidak sesuai dengan data OSS\/DJP/)
   t.match(indonesian.json().title, /Validasi gagal/)
 })
 
 t.test('the name match ignores case and spacing', async (t) => {
   const response = await submit(app, { form: formFor(IDENTITIES.ossSlow, { organisationName: 'PT Sandbox Registri Lambat' }), file: { content: pdf } })
   t.equal(response.statusCode, 202, 'OSS slow (4 s, scaled) still answers')
-  const spaced = await submit(app, { form: formFor({ ...IDENTITIES.npwpInvalid, name: '  AGUS   setiawan ' }), file: { content: pdf } })
-  t.notOk(spaced.json().errors.some((e: { reason: string }) => e.reason === 'oss_name_mismatch'))
+  const spaced = await submit(app, { form: formFor({ ...IDENTITIES.npwpInvalid, name: '  AGUS   setiawan ' }, { contact: { email: 'spaced@sandbox.test', mobile: '+6281234567890' } }), file: { content: pdf } })
+  t.equal(spaced.statusCode, 422, 'refused for the NPWP')
+  const refused = await context.database.handle.db.selectFrom('registrations').select('checks').where('email', '=', 'spaced@sandbox.test').executeTakeFirstOrThrow()
+  t.equal(refused.checks.find((check) => check.step === 'oss')?.status, 'passed', 'the name matched')
 })
 
 t.test('DJP KSWP down: 503, nothing stored', async (t) => {
@@ -91,14 +102,18 @@ t.test('duplicates: a pending registration for the NIB, and an NIB that is alrea
   const first = await submit(app, { form: formFor(IDENTITIES.approved) })
   t.equal(first.statusCode, 202, first.body)
   const again = await submit(app, { form: formFor(IDENTITIES.approved) })
-  t.equal(again.statusCode, 422)
+  t.equal(again.statusCode, 409, 'a duplicate is a conflict, as the contract says')
+  t.equal(again.json().code, 'CONFLICT')
   t.match(again.json().errors, [{ pointer: '/form/nib', reason: 'registration_pending' }])
 
   const org = await app.inject({ method: 'POST', url: '/v1/sandbox/test-organisations', payload: { nib: '8120000000002' } })
   t.equal(org.statusCode, 201)
   const taken = await submit(app, { form: formFor({ nib: '8120000000002', npwp: '010000000002000', name: 'Hendra Wijaya', nik: '3578000302750003' }) })
-  t.equal(taken.statusCode, 422)
+  t.equal(taken.statusCode, 409)
   t.match(taken.json().errors, [{ pointer: '/form/nib', reason: 'already_registered' }])
+  const takenMismatch = await submit(app, { form: formFor({ nib: '8120000000002', npwp: '010000000002000', name: 'Someone Else', nik: '3578000302750099' }) })
+  t.equal(takenMismatch.statusCode, 422, 'whether a business has access is told only to data that match its records')
+  t.equal(takenMismatch.json().errors[0].reason, 'records_mismatch')
 })
 
 t.test('trader types: what each must supply (Permendag 20/2021 art. 6)', async (t) => {

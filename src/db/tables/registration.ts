@@ -27,7 +27,7 @@ export interface RegistrationMailColumns {
   last_error: ColumnType<string | null, string | null | undefined, string | null>
 }
 
-export type RegistrationStatus = 'pending_review' | 'approved' | 'rejected'
+export type RegistrationStatus = 'pending_review' | 'approved' | 'rejected' | 'refused'
 
 export interface CheckFieldError {
   pointer: string
@@ -89,7 +89,7 @@ export interface RegistrationDocumentsTable {
 export interface RegistrationEventsTable {
   id: Generated<string>
   registration_id: string
-  event: 'submitted' | 'approved' | 'rejected'
+  event: 'submitted' | 'approved' | 'rejected' | 'refused'
   actor_user_id: string | null
   reason: string | null
   details: ColumnType<Record<string, unknown>, string | undefined, never>

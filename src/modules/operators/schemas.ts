@@ -23,7 +23,7 @@ export const OperatorRegistrationPageSchema = PageSchema('OperatorRegistrationSu
 
 const RegistrationEventSchema = Type.Object(
   {
-    event: Type.Union([Type.Literal('submitted'), Type.Literal('approved'), Type.Literal('rejected')]),
+    event: Type.Union([Type.Literal('submitted'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('refused')]),
     actor: Type.Union([Type.String(), Type.Null()], { description: 'Username of the operator; null for the public submission.' }),
     reason: Type.Union([Type.String(), Type.Null()]),
     at: Type.String({ format: 'date-time' }),

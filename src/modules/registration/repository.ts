@@ -26,6 +26,8 @@ export interface NewRegistration {
   mobile: string
   checks: CheckResult[]
   ossProfile: Record<string, unknown> | null
+  /** Default pending_review; refused for a submission that did not match the OSS/DJP records. */
+  status?: RegistrationStatus
 }
 
 export async function insertRegistration(db: Db, registration: NewRegistration) {
@@ -52,6 +54,7 @@ export async function insertRegistration(db: Db, registration: NewRegistration) 
       terms_accepted_at: new Date(),
       checks: JSON.stringify(registration.checks),
       oss_profile: registration.ossProfile ? JSON.stringify(registration.ossProfile) : null,
+      status: registration.status,
     })
     .returning(['id', 'tracking_number', 'status', 'created_at'])
     .executeTakeFirstOrThrow()
@@ -74,7 +77,7 @@ export async function insertDocument(db: Db, document: { registrationId: string;
 
 export async function insertEvent(
   db: Db,
-  event: { registrationId: string; event: 'submitted' | 'approved' | 'rejected'; actorUserId: string | null; reason?: string | null; details?: Record<string, unknown> },
+  event: { registrationId: string; event: 'submitted' | 'approved' | 'rejected' | 'refused'; actorUserId: string | null; reason?: string | null; details?: Record<string, unknown> },
 ) {
   await db
     .insertInto('registration_events')

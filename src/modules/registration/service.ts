@@ -13,7 +13,8 @@ import type { Upstreams } from '../../upstreams/index.ts'
 import type { UpstreamCallContext } from '../../upstreams/types.ts'
 import { runChecks } from './checks/index.ts'
 import { digitsOf, normaliseMobile } from './checks/shape.ts'
-import type { CheckContext, NormalisedForm } from './checks/types.ts'
+import type { CheckContext, NormalisedForm, UploadedDocument } from './checks/types.ts'
+import { queueMail } from '../identity/accounts/repository.ts'
 import * as repo from './repository.ts'
 import type { RegistrationForm } from './schemas.ts'
 import { generateTrackingNumber, normaliseTrackingNumber, TRACKING_NUMBER_PATTERN } from './tracking-number.ts'
@@ -48,10 +49,57 @@ function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string })?.code === '23505'
 }
 
-export async function submitRegistration(
-  deps: { db: Kysely<Database>; upstreams: Upstreams },
-  input: { form: RegistrationForm; upload?: { content: Buffer; fileName: string | null }; language: Language; upstreamContext?: UpstreamCallContext },
-) {
+/**
+ * The steps that compare the form with OSS and DJP KSWP records. Their precise findings (whether a
+ * NIK is a person in charge, a taxpayer's standing) are not an anonymous caller's to learn: the
+ * caller is told only that the data do not match; operators see the findings, the applicant gets
+ * them by mail at the contact address.
+ */
+const RECORD_STEPS: ReadonlySet<string> = new Set(['oss', 'djp'])
+
+const RECORDS_MISMATCH = {
+  en: 'the data do not match the OSS/DJP records: check the NIB, the NPWP, and the applicant\'s NIK and full name as registered in OSS; the details were mailed to the contact address',
+  id: 'data tidak sesuai dengan data OSS/DJP: periksa NIB, NPWP, serta NIK dan nama lengkap pemohon sebagaimana terdaftar di OSS; rinciannya telah dikirim ke alamat email kontak',
+}
+
+/** The one answer to a submission that does not match the records, whatever the mismatch. */
+export function recordsMismatch(language: Language): AppError {
+  return new AppError('VALIDATION_FAILED', {
+    detail: { en: 'The data do not match the OSS/DJP records.', id: 'Data tidak sesuai dengan data OSS/DJP.' },
+    errors: [{ pointer: '/form', in: 'body', detail: RECORDS_MISMATCH[language], reason: 'records_mismatch' }],
+  })
+}
+
+function checksFailed(failedSteps: CheckResult[], language: Language): AppError {
+  const rendered = renderChecks(failedSteps, language)
+  const names = failedSteps.map((step) => step.step).join(', ')
+  return new AppError('VALIDATION_FAILED', {
+    detail: {
+      en: `The registration did not pass these checks: ${names}. Each invalid field is listed in errors.`,
+      id: `Pendaftaran tidak lolos pemeriksaan: ${names}. Setiap isian yang tidak valid tercantum di errors.`,
+    },
+    errors: rendered.flatMap((check) => check.errors),
+  })
+}
+
+function duplicateRegistration(step: CheckResult, language: Language): AppError {
+  const [error] = renderChecks([step], language).flatMap((check) => check.errors)
+  return new AppError('CONFLICT', {
+    detail: step.reason ?? { en: 'This organisation is already registered or waiting for review.', id: 'Organisasi ini sudah terdaftar atau sedang menunggu pemeriksaan.' },
+    errors: error ? [error] : undefined,
+  })
+}
+
+type SubmitDeps = { db: Kysely<Database>; upstreams: Upstreams }
+type SubmitInput = { form: RegistrationForm; upload?: { content: Buffer; fileName: string | null }; language: Language; upstreamContext?: UpstreamCallContext }
+
+/**
+ * Runs the checks and answers, in this order: a malformed form (422, every field: no records are
+ * involved); an upstream outage (503/504); a mismatch with the OSS/DJP records (422, generic; the
+ * findings are stored as a `refused` registration and mailed); a duplicate (409: told only once the
+ * data matched the records); a missing power of attorney (422); otherwise stored for review (202).
+ */
+export async function submitRegistration(deps: SubmitDeps, input: SubmitInput) {
   const upload = input.upload ? { ...input.upload, sha256: createHash('sha256').update(input.upload.content).digest('hex') } : undefined
   const context: CheckContext = {
     form: input.form,
@@ -63,53 +111,88 @@ export async function submitRegistration(
     results: [],
   }
   const outcome = await runChecks(context)
-  if (outcome.upstreamError) throw outcome.upstreamError
   const failedSteps = outcome.results.filter((result) => result.status === 'failed')
-  if (failedSteps.length) {
-    const rendered = renderChecks(failedSteps, input.language)
-    const names = failedSteps.map((step) => step.step).join(', ')
-    throw new AppError('VALIDATION_FAILED', {
-      detail: {
-        en: `The registration did not pass these checks: ${names}. Each invalid field is listed in errors.`,
-        id: `Pendaftaran tidak lolos pemeriksaan: ${names}. Setiap isian yang tidak valid tercantum di errors.`,
-      },
-      errors: rendered.flatMap((check) => check.errors),
-    })
+  const shape = failedSteps.find((step) => step.step === 'shape')
+  if (shape) throw checksFailed([shape], input.language)
+  if (outcome.upstreamError) throw outcome.upstreamError
+  if (failedSteps.some((step) => RECORD_STEPS.has(step.step))) {
+    await storeRefusal(deps.db, context, outcome.results, upload)
+    throw recordsMismatch(input.language)
   }
+  const duplicate = failedSteps.find((step) => step.step === 'duplicates')
+  if (duplicate) throw duplicateRegistration(duplicate, input.language)
+  if (failedSteps.length) throw checksFailed(failedSteps, input.language)
+  return storeForReview(deps.db, context, outcome.results, upload, input.language)
+}
 
+function registrationRow(context: CheckContext, checks: CheckResult[]): repo.NewRegistration {
   const { form, normalised } = context
   // The OSS profile as seen now, kept for the operator; the persons in charge's NIKs stay in OSS.
   const ossProfile = context.oss ? { ...context.oss, personsInCharge: context.oss.personsInCharge.map(({ name, position }) => ({ name, position })) } : null
+  return {
+    trackingNumber: generateTrackingNumber(),
+    purpose: form.purpose,
+    userType: form.userType,
+    traderType: form.traderType,
+    nibKind: form.nibKind,
+    nib: normalised.nib,
+    npwpKind: form.npwpKind,
+    npwp: normalised.npwp,
+    organisationName: form.organisationName.trim(),
+    businessTypes: form.businessTypes,
+    address: form.address as PostalAddress,
+    applicantName: form.applicant.fullName.trim(),
+    applicantPosition: form.applicant.position.trim(),
+    identityType: form.applicant.identityType,
+    identityNumber: normalised.identityNumber,
+    email: normalised.email,
+    mobile: normalised.mobile,
+    checks,
+    ossProfile,
+  }
+}
+
+function documentDetails(upload: UploadedDocument | undefined) {
+  return { document: upload ? { sha256: upload.sha256, sizeBytes: upload.content.length } : null }
+}
+
+/** The findings go where operators read them (a `refused` registration) and to the contact address; the upload is not kept. */
+async function storeRefusal(db: Kysely<Database>, context: CheckContext, checks: CheckResult[], upload: UploadedDocument | undefined) {
+  await db.transaction().execute(async (trx) => {
+    const row = await repo.insertRegistration(trx, { ...registrationRow(context, checks), status: 'refused' })
+    await repo.insertEvent(trx, { registrationId: row.id, event: 'refused', actorUserId: null, details: documentDetails(upload) })
+    await queueMail(trx, refusalMail(context, checks))
+  })
+}
+
+/** Field by field, in both languages; a taxpayer's KSWP reason stays with the operator. */
+function refusalMail(context: CheckContext, checks: CheckResult[]) {
+  const findings = checks.filter((check) => check.status === 'failed' && RECORD_STEPS.has(check.step)).flatMap((check) => check.errors)
+  return {
+    to: context.normalised.email,
+    template: 'registration-refused',
+    subject: 'INSW: data pendaftaran tidak sesuai / registration data do not match',
+    text: [
+      `Pendaftaran INSW untuk ${context.form.organisationName.trim()} tidak dapat diproses: data tidak sesuai dengan data OSS/DJP. / The INSW registration could not be processed: the data do not match the OSS/DJP records.`,
+      '',
+      ...findings.map((finding) => `- ${finding.pointer.replace(/^\/form\//, '')}: ${finding.detail.id} / ${finding.detail.en}`),
+      '',
+      'Perbaiki data (di OSS bila perlu) lalu daftar kembali. Bila Anda tidak mengajukan pendaftaran ini, abaikan email ini. / Correct the data (at OSS if needed) and register again. If you did not submit this registration, ignore this mail.',
+    ].join('\n'),
+  }
+}
+
+async function storeForReview(db: Kysely<Database>, context: CheckContext, checks: CheckResult[], upload: UploadedDocument | undefined, language: Language) {
   try {
-    return await deps.db.transaction().execute(async (trx) => {
-      const row = await repo.insertRegistration(trx, {
-        trackingNumber: generateTrackingNumber(),
-        purpose: form.purpose,
-        userType: form.userType,
-        traderType: form.traderType,
-        nibKind: form.nibKind,
-        nib: normalised.nib,
-        npwpKind: form.npwpKind,
-        npwp: normalised.npwp,
-        organisationName: form.organisationName.trim(),
-        businessTypes: form.businessTypes,
-        address: form.address as PostalAddress,
-        applicantName: form.applicant.fullName.trim(),
-        applicantPosition: form.applicant.position.trim(),
-        identityType: form.applicant.identityType,
-        identityNumber: normalised.identityNumber,
-        email: normalised.email,
-        mobile: normalised.mobile,
-        checks: outcome.results,
-        ossProfile,
-      })
+    return await db.transaction().execute(async (trx) => {
+      const row = await repo.insertRegistration(trx, registrationRow(context, checks))
       if (upload) await repo.insertDocument(trx, { registrationId: row.id, content: upload.content, sha256: upload.sha256, fileName: upload.fileName })
-      await repo.insertEvent(trx, { registrationId: row.id, event: 'submitted', actorUserId: null, details: { document: upload ? { sha256: upload.sha256, sizeBytes: upload.content.length } : null } })
+      await repo.insertEvent(trx, { registrationId: row.id, event: 'submitted', actorUserId: null, details: documentDetails(upload) })
       return {
         trackingNumber: row.tracking_number,
         status: row.status,
         statusUrl: `/v1/registrations/${row.tracking_number}`,
-        checks: renderChecks(outcome.results, input.language),
+        checks: renderChecks(checks, language),
       }
     })
   } catch (error) {
@@ -128,7 +211,8 @@ export async function trackRegistration(db: Kysely<Database>, rawTrackingNumber:
   const trackingNumber = normaliseTrackingNumber(rawTrackingNumber)
   if (!TRACKING_NUMBER_PATTERN.test(trackingNumber)) return undefined
   const row = await repo.findByTrackingNumber(db, trackingNumber)
-  if (!row) return undefined
+  // A refused submission's number was never handed out; its findings are for operators only.
+  if (!row || row.status === 'refused') return undefined
   return {
     trackingNumber: row.tracking_number,
     status: row.status,

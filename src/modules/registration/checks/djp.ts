@@ -12,8 +12,13 @@ export const djpCheck: Check = {
       return failed([fieldError('/form/npwp', 'djp_npwp_not_found', 'DJP KSWP does not know this NPWP', 'NPWP tidak ditemukan di DJP (KSWP)')])
     }
     if (confirmation.status === 'INVALID') {
+      // KSWP's own words (a taxpayer's compliance reason) go to the step's reason, which only
+      // operators read; the field error, which is also mailed, does not carry them.
       const why = confirmation.reason ? `: ${confirmation.reason}` : ''
-      return failed([fieldError('/form/npwp', 'djp_npwp_invalid', `DJP KSWP reports the taxpayer is not in good standing${why}`, `DJP (KSWP) menyatakan status wajib pajak tidak valid${why}`)])
+      return failed([fieldError('/form/npwp', 'djp_npwp_invalid', 'DJP KSWP reports the taxpayer is not in good standing', 'DJP (KSWP) menyatakan status wajib pajak tidak valid')], {
+        en: `DJP KSWP reports the taxpayer is not in good standing${why}`,
+        id: `DJP (KSWP) menyatakan status wajib pajak tidak valid${why}`,
+      })
     }
     return passed()
   },
