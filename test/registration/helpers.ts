@@ -31,8 +31,10 @@ export async function multipart(parts: { form?: unknown; formText?: string; file
   return { payload: Buffer.from(await request.arrayBuffer()), headers: { 'content-type': request.headers.get('content-type')! } }
 }
 
-export function submit(app: FastifyInstance, parts: Parameters<typeof multipart>[0], headers: Record<string, string> = {}) {
-  return multipart(parts).then((body) => app.inject({ method: 'POST', url: '/v1/registrations', payload: body.payload, headers: { ...body.headers, ...headers } }))
+export function submit(app: FastifyInstance, parts: Parameters<typeof multipart>[0], headers: Record<string, string> = {}, remoteAddress?: string) {
+  return multipart(parts).then((body) =>
+    app.inject({ method: 'POST', url: '/v1/registrations', payload: body.payload, headers: { ...body.headers, ...headers }, ...(remoteAddress ? { remoteAddress } : {}) }),
+  )
 }
 
 /** A company registration for a sandbox identity (PT Sandbox Impor Sejahtera by default). */
