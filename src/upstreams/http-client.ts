@@ -59,6 +59,8 @@ export interface UpstreamClient {
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
+/** A 504 tells the caller when to try again, as the contract promises (the upstream gave no hint). */
+export const TIMEOUT_RETRY_AFTER_SECONDS = 5
 const IDEMPOTENT_METHODS = new Set<UpstreamMethod>(['GET', 'HEAD', 'PUT', 'DELETE'])
 
 type AttemptResult =
@@ -143,13 +145,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     } catch (error) {
       if (callerSignal?.aborted === true) return { kind: 'cancelled', reason: callerSignal.reason }
       if (deadline.aborted) {
-        return { kind: 'failed', error: new AppError('UPSTREAM_TIMEOUT', { detail: `${label} did not answer within ${options.requestTimeoutMs} ms`, cause: error }), retryable: true, breaker: 'failure' }
+        return { kind: 'failed', error: new AppError('UPSTREAM_TIMEOUT', { detail: `${label} did not answer within ${options.requestTimeoutMs} ms`, retryAfter: TIMEOUT_RETRY_AFTER_SECONDS, cause: error }), retryable: true, breaker: 'failure' }
       }
       const { kind, code } = classifyTransportError(error)
       const during = status === undefined ? '' : ` while reading a ${status} response`
       switch (kind) {
         case 'timeout':
-          return { kind: 'failed', error: new AppError('UPSTREAM_TIMEOUT', { detail: `${label} timed out${during} (${code})`, cause: error }), retryable: true, breaker: 'failure' }
+          return { kind: 'failed', error: new AppError('UPSTREAM_TIMEOUT', { detail: `${label} timed out${during} (${code})`, retryAfter: TIMEOUT_RETRY_AFTER_SECONDS, cause: error }), retryable: true, breaker: 'failure' }
         case 'network':
           return { kind: 'failed', error: new AppError('UPSTREAM_UNAVAILABLE', { detail: `${label} connection failed${during} (${code})`, cause: error }), retryable: true, breaker: 'failure' }
         case 'caller-bug':

@@ -77,7 +77,9 @@ export const upstreamDefaults = {
   inatradeRetries: 3,
   lookupBackoff: { baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 1_000 },
   inatradeBackoff: { baseDelayMs: 250, maxDelayMs: 5_000, maxRetryAfterMs: 5_000 },
-  breaker: { failureThreshold: 5, resetAfterMs: 30_000 },
+  // Opens at half the attempts of the last minute failing, once there were 20: an outage, not
+  // one business's slow record (3 attempts a call) among little traffic.
+  breaker: { failureRateThreshold: 0.5, minimumCalls: 20, windowMs: 60_000, resetAfterMs: 30_000 },
 } as const
 
 /** The three adapters over one client each (its own breaker), with the project's defaults. */

@@ -6,6 +6,7 @@ import {
   DEFAULT_FIXTURES_PATH, IdentityConflictError, IdentityStore, loadFixtures, parseFixtures, SandboxFixtureError,
   type SandboxIdentity,
 } from '../../src/sandbox/fixtures.ts'
+import { upstreamDefaults } from '../../src/upstreams/index.ts'
 import { NIB } from './helpers.ts'
 
 t.test('the shipped fixtures load and cover every scripted outcome', async (t) => {
@@ -24,6 +25,14 @@ t.test('the shipped fixtures load and cover every scripted outcome', async (t) =
   t.ok(byNib(NIB.exporter)?.oss?.businessTypes?.includes('EXPORTER'))
   t.equal(byNib(NIB.bumn)?.oss?.legalForm, 'PERSERO')
   t.ok(identities.some((identity) => !identity.nib && identity.npwp && identity.djp?.status === 'VALID'), 'a foundation known by NPWP only')
+})
+
+t.test('OSS slow is slow but within the gateway\'s OSS timeout, so it can succeed', async (t) => {
+  const identities = await loadFixtures()
+  const slow = identities.find((identity) => identity.nib === NIB.ossSlow)?.oss as { mode?: string; delayMs?: number } | undefined
+  t.equal(slow?.mode, 'slow')
+  t.ok(slow?.delayMs !== undefined && slow.delayMs >= 1000, 'noticeably slow')
+  t.ok(slow?.delayMs !== undefined && slow.delayMs < upstreamDefaults.lookupMs - 500, `${slow?.delayMs} ms leaves room under the ${upstreamDefaults.lookupMs} ms timeout`)
 })
 
 t.test('the shipped identities are synthetic, well-formed and distinct', async (t) => {

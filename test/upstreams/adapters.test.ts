@@ -163,7 +163,7 @@ t.test('connection refused is UPSTREAM_UNAVAILABLE and opens the breaker', async
     djpUrl: `http://127.0.0.1:${port}`,
     inatradeUrl: `http://127.0.0.1:${port}`,
     retries: { lookup: 1, baseDelayMs: 1, maxDelayMs: 2 },
-    breaker: { failureThreshold: 2, resetAfterMs: 60_000 },
+    breaker: { failureRateThreshold: 1, minimumCalls: 2, windowMs: 60_000, resetAfterMs: 60_000 },
   })
   t.teardown(() => down.close())
   const error = await rejection(down.oss.getBusiness(business.nib))

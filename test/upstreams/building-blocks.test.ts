@@ -9,7 +9,7 @@ import { TtlCache } from '../../src/upstreams/ttl-cache.ts'
 
 t.test('circuit breaker state machine (fake clock)', async (t) => {
   let now = 1_000
-  const breaker = new CircuitBreaker({ failureThreshold: 2, resetAfterMs: 100, now: () => now })
+  const breaker = new CircuitBreaker({ failureRateThreshold: 1, minimumCalls: 2, windowMs: 60_000, resetAfterMs: 100, now: () => now })
   const take = () => {
     const decision = breaker.tryAcquire()
     if (!decision.allowed) throw new Error('expected a permit')
@@ -38,8 +38,36 @@ t.test('circuit breaker state machine (fake clock)', async (t) => {
   breaker.record(take(), 'success')
   t.equal(breaker.state(), 'closed')
   breaker.record(take(), 'failure')
-  t.equal(breaker.state(), 'closed', 'the failure count starts again from zero')
-  t.throws(() => new CircuitBreaker({ failureThreshold: 0, resetAfterMs: 1 }))
+  t.equal(breaker.state(), 'closed', 'the window starts again empty')
+  t.throws(() => new CircuitBreaker({ failureRateThreshold: 0, minimumCalls: 1, windowMs: 60_000, resetAfterMs: 1 }))
+})
+
+t.test('circuit breaker: a failure rate over a minimum of attempts in a sliding window', async (t) => {
+  let now = 0
+  const breaker = new CircuitBreaker({ failureRateThreshold: 0.5, minimumCalls: 10, windowMs: 10_000, resetAfterMs: 1_000, now: () => now })
+  const attempt = (outcome: 'success' | 'failure') => {
+    const decision = breaker.tryAcquire()
+    if (!decision.allowed) throw new Error('expected a permit')
+    breaker.record(decision.permit, outcome)
+  }
+  // One business's slow record: its two calls of three attempts time out, nothing else is called.
+  for (let i = 0; i < 6; i++) attempt('failure')
+  t.equal(breaker.state(), 'closed', 'six failures are under the minimum number of attempts')
+  t.same(breaker.window(), { calls: 6, failures: 6 })
+  now += 11_000
+  t.same(breaker.window(), { calls: 0, failures: 0 }, 'the window slides: old observations are forgotten')
+  // Other businesses are served while the slow one times out again: the rate stays under half.
+  for (let i = 0; i < 10; i++) attempt('success')
+  for (let i = 0; i < 7; i++) attempt('failure')
+  t.equal(breaker.state(), 'closed', '7 of 17 failed')
+  now += 11_000
+  t.same(breaker.window(), { calls: 0, failures: 0 })
+  for (let i = 0; i < 9; i++) attempt(i % 2 === 0 ? 'failure' : 'success')
+  t.equal(breaker.state(), 'closed', '5 of 9: not yet the minimum')
+  attempt('failure')
+  t.equal(breaker.state(), 'open', '6 of 10 failed: an outage')
+  t.throws(() => new CircuitBreaker({ failureRateThreshold: 0.5, minimumCalls: 0, windowMs: 1, resetAfterMs: 1 }))
+  t.throws(() => new CircuitBreaker({ failureRateThreshold: 0.5, minimumCalls: 1, windowMs: 0, resetAfterMs: 1 }))
 })
 
 t.test('traceparent parsing follows W3C Trace Context', async (t) => {

@@ -2,6 +2,7 @@ import t from 'tap'
 import { errors } from 'undici'
 import { AppError } from '../../src/errors/app-error.ts'
 import { isTransientUpstreamError } from '../../src/upstreams/upstream-errors.ts'
+import { TIMEOUT_RETRY_AFTER_SECONDS } from '../../src/upstreams/http-client.ts'
 import { json, mockedClient, type MockedClient } from './helpers/mock-upstream.ts'
 
 const PATH = '/oss/v1/businesses/8120000000011'
@@ -58,6 +59,7 @@ t.test('a reply slower than the deadline is UPSTREAM_TIMEOUT after every attempt
   const error = await rejection(m.client.request({ method: 'GET', path: PATH }))
   t.equal(error.code, 'UPSTREAM_TIMEOUT')
   t.equal(error.statusCode, 504)
+  t.equal(error.retryAfter, TIMEOUT_RETRY_AFTER_SECONDS, '504 carries Retry-After, as the contract promises')
   t.ok(isTransientUpstreamError(error))
   t.equal(m.calls(), 2)
   t.ok(performance.now() - started < 250, 'gave up at the deadline, not when the reply came')
@@ -192,8 +194,8 @@ t.test('POST without an idempotency key is never retried; with one it is', async
   t.same(JSON.parse(String(m.agent.getCallHistory()?.calls()[2]?.body)), { a: 1 })
 })
 
-t.test('the breaker opens after N consecutive failures and then fails fast', async (t) => {
-  const m = mockedClient({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, breaker: { failureThreshold: 3, resetAfterMs: 60_000 } })
+t.test('the breaker opens when every one of the minimum attempts failed, then fails fast', async (t) => {
+  const m = mockedClient({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, breaker: { failureRateThreshold: 1, minimumCalls: 3, windowMs: 60_000, resetAfterMs: 60_000 } })
   t.teardown(() => m.close())
   m.pool.intercept({ path: PATH }).reply(503, '').times(3)
   for (let i = 0; i < 3; i++) {
@@ -211,8 +213,8 @@ t.test('the breaker opens after N consecutive failures and then fails fast', asy
   t.ok(m.logger.records.some((r) => r.level === 'warn' && r.obj.to === 'open'), 'the transition is logged')
 })
 
-t.test('a success resets the consecutive-failure count', async (t) => {
-  const m = mockedClient({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, breaker: { failureThreshold: 2, resetAfterMs: 60_000 } })
+t.test('successes keep the failure rate under the threshold', async (t) => {
+  const m = mockedClient({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, breaker: { failureRateThreshold: 1, minimumCalls: 2, windowMs: 60_000, resetAfterMs: 60_000 } })
   t.teardown(() => m.close())
   m.pool.intercept({ path: '/x' }).reply(503, '')
   m.pool.intercept({ path: '/x' }).reply(200, {}, json)
@@ -224,7 +226,7 @@ t.test('a success resets the consecutive-failure count', async (t) => {
 })
 
 t.test('the breaker opening mid-call stops the retries', async (t) => {
-  const m = mockedClient({ retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 1 }, breaker: { failureThreshold: 2, resetAfterMs: 60_000 } })
+  const m = mockedClient({ retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 1 }, breaker: { failureRateThreshold: 1, minimumCalls: 2, windowMs: 60_000, resetAfterMs: 60_000 } })
   t.teardown(() => m.close())
   m.pool.intercept({ path: PATH }).reply(503, '').times(5)
   const error = await rejection(m.client.request({ method: 'GET', path: PATH }))
@@ -233,7 +235,7 @@ t.test('the breaker opening mid-call stops the retries', async (t) => {
 })
 
 t.test('half-open: one trial call; success closes, failure reopens', async (t) => {
-  const m = mockedClient({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, breaker: { failureThreshold: 1, resetAfterMs: 40 } })
+  const m = mockedClient({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, breaker: { failureRateThreshold: 1, minimumCalls: 1, windowMs: 60_000, resetAfterMs: 40 } })
   t.teardown(() => m.close())
   m.pool.intercept({ path: PATH }).reply(503, '')
   await rejection(m.client.request({ method: 'GET', path: PATH }))
@@ -264,7 +266,7 @@ t.test('half-open: one trial call; success closes, failure reopens', async (t) =
 })
 
 t.test('a caller abort rejects with its reason and does not count against the upstream', async (t) => {
-  const m = mockedClient({ requestTimeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, breaker: { failureThreshold: 1, resetAfterMs: 60_000 } })
+  const m = mockedClient({ requestTimeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, breaker: { failureRateThreshold: 1, minimumCalls: 1, windowMs: 60_000, resetAfterMs: 60_000 } })
   t.teardown(() => m.close())
   m.pool.intercept({ path: PATH }).reply(200, {}, json).delay(1000)
   const controller = new AbortController()

@@ -43,7 +43,7 @@ export function mockedClient(overrides: Partial<UpstreamClientOptions> = {}): Mo
     connectTimeoutMs: 50,
     requestTimeoutMs: 100,
     retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
-    breaker: { failureThreshold: 50, resetAfterMs: 1000 },
+    breaker: { failureRateThreshold: 1, minimumCalls: 50, windowMs: 60_000, resetAfterMs: 1000 },
     logger,
     ...overrides,
   })
