@@ -40,7 +40,7 @@ t.test('Swagger UI: submit a registration with its PDF', { skip: browserMissing 
     throw error
   })
   const example = JSON.parse(await formField.inputValue()) as { nib: string; contact: { email: string } }
-  t.equal(example.nib, '8120000000001', 'the form part is pre-filled from the contract example')
+  t.equal(example.nib, '8120000000010', 'the form part is pre-filled from the contract example (not the tester section\'s 8120000000001)')
   await operation.locator('tr[data-property-name="powerOfAttorney"] input[type="file"]').setInputFiles(PDF_PATH)
   await operation.getByRole('button', { name: 'Execute' }).click()
 

@@ -37,7 +37,7 @@ export function submit(app: FastifyInstance, parts: Parameters<typeof multipart>
   )
 }
 
-/** A company registration for a sandbox identity (PT Sandbox Impor Sejahtera by default). */
+/** A company registration for a sandbox identity (the contract's example, PT Sandbox Kopi Ekspor Nusantara, by default). */
 export function companyForm(overrides: Record<string, unknown> = {}, applicant: Record<string, unknown> = {}) {
   const example = REGISTRATION_FORM_EXAMPLE
   return {

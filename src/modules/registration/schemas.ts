@@ -29,19 +29,23 @@ export const RegistrationAddressSchema = Type.Object(
 )
 
 /** The contract's example form (PT Sandbox Impor Sejahtera); tests build their forms from it too. */
+/**
+ * The sandbox exporter (fixtures/sandbox-identities.json), not the importer 8120000000001: the
+ * README's tester section makes a test organisation for that one, which would then be a duplicate.
+ */
 export const REGISTRATION_FORM_EXAMPLE = {
   purpose: 'transaction',
   userType: 'business',
   traderType: 'company',
   nibKind: 'business_entity',
-  nib: '8120000000001',
+  nib: '8120000000010',
   npwpKind: 'head_office',
-  npwp: '01.000.000.0-001.000',
-  organisationName: 'PT Sandbox Impor Sejahtera',
-  businessTypes: ['importer'],
-  address: { province: 'DKI Jakarta', city: 'Jakarta Pusat', street: 'Jl. Medan Merdeka Barat No. 1', postalCode: '10110' },
-  applicant: { fullName: 'Budi Santoso', position: 'Direktur Utama', identityType: 'nik', identityNumber: '3171000101800001' },
-  contact: { email: 'budi.santoso@impor-sejahtera.sandbox.test', mobile: '+6281234567890' },
+  npwp: '0010000000010000',
+  organisationName: 'PT Sandbox Kopi Ekspor Nusantara',
+  businessTypes: ['exporter'],
+  address: { province: 'Lampung', city: 'Kota Bandar Lampung', street: 'Jl. Yos Sudarso No. 210', postalCode: '35241' },
+  applicant: { fullName: 'Ahmad Fauzi', position: 'Direktur Utama', identityType: 'nik', identityNumber: '1871001408760010' },
+  contact: { email: 'ahmad.fauzi@kopi-ekspor.sandbox.test', mobile: '+6281234567890' },
   acceptTerms: true,
 }
 
@@ -54,7 +58,7 @@ export const RegistrationFormSchema = Type.Object(
       'Trader type (jenis trader). Decides what is required (Permendag 20/2021 art. 6): company and individual business: NIB and NPWP; government enterprise (BUMN/BUMD) and foundation: NPWP; individual: NPWP or NIK; foreign embassy and ministry/agency: neither.',
     ),
     nibKind: literals(NIB_KINDS, '`none` registers without an NIB, where the trader type allows it.'),
-    nib: Type.Optional(Type.String({ maxLength: 20, description: 'Nomor Induk Berusaha: 13 digits. Omit with `nibKind: none`.', examples: ['8120000000001'] })),
+    nib: Type.Optional(Type.String({ maxLength: 20, description: 'Nomor Induk Berusaha: 13 digits. Omit with `nibKind: none`.', examples: ['8120000000010'] })),
     npwpKind: literals(NPWP_KINDS, 'Head office, branch, other; `none` registers without an NPWP where allowed.'),
     npwp: Type.Optional(
       Type.String({
