@@ -41,7 +41,7 @@ export default async function sandboxRoutes(app: FastifyInstance, options: { con
       schema: {
         operationId: 'createSandboxTestOperator',
         summary: 'Create a platform operator account',
-        description: 'An active platform operator (screens registrations). The password is returned once.',
+        description: 'An active platform operator (screens registrations). The password is returned once. Sign in with the scopes `registrations:read` (list and read) and `registrations:write` (approve and reject).',
         tags: ['Sandbox'],
         security: [],
         body: Type.Ref('CreateTestOperator'),
