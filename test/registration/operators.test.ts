@@ -108,6 +108,29 @@ t.test('reject with a reason: shown on tracking, mailed, audited; the NIB may re
   t.equal((await submit(app, { form: formFor(IDENTITIES.bumn, { traderType: 'government_enterprise' }), file: { content: pdf } })).statusCode, 202, 'after a rejection the NIB may register again')
 })
 
+t.test('a submission that did not match the records: listed as refused with the precise findings, never approvable', async (t) => {
+  const response = await submit(app, { form: formFor({ ...IDENTITIES.npwpInvalid }, { contact: { email: 'refused-operator@sandbox.test', mobile: '+6281234567890' } }) })
+  t.equal(response.statusCode, 422)
+  t.equal(response.json().errors[0].reason, 'records_mismatch')
+  const list = await app.inject({ method: 'GET', url: '/v1/operator/registrations?status=refused', headers: auth })
+  t.equal(list.statusCode, 200, list.body)
+  const item = list.json().items.find((entry: { trackingNumber: string; status: string }) => entry.status === 'refused')
+  t.ok(item, 'listed for operators')
+  const detail = await app.inject({ method: 'GET', url: `/v1/operator/registrations/${item.trackingNumber}`, headers: auth })
+  t.equal(detail.statusCode, 200)
+  const djp = detail.json().checks.find((check: { step: string }) => check.step === 'djp')
+  t.match(djp, { status: 'failed', reason: /SPT Tahunan/, errors: [{ pointer: '/form/npwp', reason: 'djp_npwp_invalid' }] }, 'the operator sees KSWP\'s reason')
+  t.match(detail.json().history, [{ event: 'refused', actor: null }])
+  const approve = await app.inject({ method: 'POST', url: `/v1/operator/registrations/${item.trackingNumber}/approve`, headers: auth, payload: {} })
+  t.equal(approve.statusCode, 409)
+  t.equal((await app.inject({ method: 'GET', url: `/v1/registrations/${item.trackingNumber}` })).statusCode, 404, 'never trackable')
+  await app.mailOutbox.flush()
+  const mailbox = (await app.inject({ method: 'GET', url: '/v1/sandbox/mailbox?to=refused-operator@sandbox.test' })).json()
+  t.equal(mailbox.items.length, 1, 'the applicant is told by mail')
+  t.match(mailbox.items[0].text, /npwp: .*DJP KSWP reports the taxpayer is not in good standing/)
+  t.notMatch(mailbox.items[0].text, /SPT Tahunan/, 'the taxpayer\'s KSWP reason stays with the operator')
+})
+
 t.test('concurrent approvals of one registration: exactly one succeeds, the others get 409', async (t) => {
   const tracking = await register(formFor(IDENTITIES.ossSlow))
   const attempts = await Promise.all(

@@ -91,7 +91,14 @@ function duplicateRegistration(step: CheckResult, language: Language): AppError 
 }
 
 type SubmitDeps = { db: Kysely<Database>; upstreams: Upstreams }
-type SubmitInput = { form: RegistrationForm; upload?: { content: Buffer; fileName: string | null }; language: Language; upstreamContext?: UpstreamCallContext }
+type SubmitInput = {
+  form: RegistrationForm
+  upload?: { content: Buffer; fileName: string | null }
+  language: Language
+  upstreamContext?: UpstreamCallContext
+  /** Called once a refusal (and its mail) is stored. */
+  onRefused?: () => void
+}
 
 /**
  * Runs the checks and answers, in this order: a malformed form (422, every field: no records are
@@ -117,6 +124,7 @@ export async function submitRegistration(deps: SubmitDeps, input: SubmitInput) {
   if (outcome.upstreamError) throw outcome.upstreamError
   if (failedSteps.some((step) => RECORD_STEPS.has(step.step))) {
     await storeRefusal(deps.db, context, outcome.results, upload)
+    input.onRefused?.()
     throw recordsMismatch(input.language)
   }
   const duplicate = failedSteps.find((step) => step.step === 'duplicates')
