@@ -60,4 +60,4 @@ on conflict (user_id) do update set verified_email = excluded.verified_email,
   email_verified_at = coalesce(account_contacts.email_verified_at, excluded.email_verified_at);
 
 -- 4. Revocation: sessions, grants, codes and refresh tokens of an account, found by accountId.
-create index oidc_payloads_account_idx on oidc_payloads ((payload->>'accountId')) where payload ? 'accountId';
+create index oidc_payloads_account_idx on oidc_payloads ((payload->>'accountId'));

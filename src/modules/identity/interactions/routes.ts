@@ -138,11 +138,13 @@ export default async function interactionRoutes(
       if (!sameOrigin(request, config.publicUrl)) return sendHtml(reply, 403, forgotPasswordPage({ language, error: t.expired }))
       const { email = '', username = '' } = request.body ?? {}
       if (email && username) {
-        await requestPasswordReset(app.db, {
+        const { queued } = await requestPasswordReset(app.db, {
           email,
           username,
           resetUrl: (token) => `${config.publicUrl}/account/reset-password?token=${encodeURIComponent(token)}&lang=${language}`,
         })
+        // Not awaited: a match must not answer later than a mismatch.
+        queued.then(() => app.mailOutbox.kick(), (error: unknown) => request.log.error({ err: error }, 'password reset mail not queued'))
       }
       return sendHtml(reply, 200, forgotPasswordPage({ language, notice: t.forgotSent }))
     },
