@@ -93,7 +93,7 @@ export const OrgUserPageSchema = PageSchema('OrgUser', { $id: 'OrgUserPage', des
 
 export const CreateOrgUserSchema = Type.Object(
   {
-    username: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$', description: 'Sign-in name, unique in INSW (3–64 letters, digits, `.`, `_`, `-`).' }),
+    username: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$', description: 'Sign-in name, unique in INSW (3–64 letters, digits, `.`, `_`, `-`). The shape of generated names (`USER.YYYYMMDD.NN.NNNNN`, `OPERATOR.…`) is reserved: `422` with reason `username_reserved`.' }),
     fullName: profileFields.fullName,
     position: profileFields.position,
     nik: profileFields.nik,

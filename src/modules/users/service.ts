@@ -21,6 +21,7 @@ import type { Principal } from '../../plugins/auth.ts'
 import { recordAudit } from '../audit/repository.ts'
 import { actorOf } from '../audit/service.ts'
 import { generateOneTimeToken } from '../identity/accounts/one-time-token.ts'
+import { isGeneratedShape } from '../identity/accounts/username.ts'
 import { insertOneTimeToken, insertUser, queueMail } from '../identity/accounts/repository.ts'
 import { conflictOnDuplicate, forbidden, groupRights, notFound, organisationMenuCodes, requireOrgRight, rightsList, type OrgCaller } from '../orgs/authorize.ts'
 import { pairs, requireHoldsAll, requireManages } from '../orgs/hierarchy.ts'
@@ -128,6 +129,10 @@ export async function createUser(
 ): Promise<OrgUser> {
   const caller = await requireOrgRight(db, principal, orgId, 'USER_MANAGEMENT', 'create')
   requireManages(caller, body.level)
+  if (isGeneratedShape(body.username)) {
+    const detail = { en: 'This shape is reserved for generated usernames (USER.YYYYMMDD.NN.NNNNN); choose another.', id: 'Bentuk ini khusus untuk nama pengguna buatan sistem (USER.YYYYMMDD.NN.NNNNN); pilih yang lain.' }
+    throw new AppError('VALIDATION_FAILED', { detail, errors: [{ pointer: '/username', in: 'body', detail: detail.en, reason: 'username_reserved' }] })
+  }
   const group = await assignableGroup(db, caller, orgId, body.groupId, body.level)
   if (await repo.usernameTaken(db, body.username)) throw new AppError('CONFLICT', { detail: USERNAME_TAKEN })
   const { token, hash } = generateOneTimeToken()
