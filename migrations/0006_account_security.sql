@@ -61,3 +61,6 @@ on conflict (user_id) do update set verified_email = excluded.verified_email,
 
 -- 4. Revocation: sessions, grants, codes and refresh tokens of an account, found by accountId.
 create index oidc_payloads_account_idx on oidc_payloads ((payload->>'accountId'));
+
+-- 14. Mail bodies keep no one-time link after delivery (src/mail/outbox.ts).
+comment on column mail_outbox.body_text is 'The mail text. After an SMTP server accepted it (or it failed for good) the token of every link is replaced; sandbox mail (the sandbox mailbox) is kept whole.';
