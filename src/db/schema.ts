@@ -3,6 +3,7 @@
  * Keep in step with the SQL: the migration is the source of truth.
  */
 import type { ColumnType, Generated } from 'kysely'
+import type { AccountContactsWithVerifiedEmail, AccountSecurityTokenColumns, AccountSecurityUserColumns, FederatedLinkRequestsTable } from './tables/accounts.ts'
 import type { RbacOrganisationColumns, RbacTables, RbacUserColumns } from './tables/rbac.ts'
 import type { RegistrationMailColumns, RegistrationOrganisationColumns, RegistrationTables } from './tables/registration.ts'
 
@@ -20,7 +21,7 @@ export interface OrganisationsTable extends RbacOrganisationColumns, Registratio
 export type UserLevel = 'super_admin' | 'admin' | 'non_admin' | 'platform_operator'
 export type UserStatus = 'pending_verification' | 'active' | 'locked' | 'disabled'
 
-export interface UsersTable extends RbacUserColumns {
+export interface UsersTable extends RbacUserColumns, AccountSecurityUserColumns {
   id: Generated<string>
   organisation_id: string | null
   username: string
@@ -54,9 +55,9 @@ export interface MachineClientsTable {
   revoked_at: Date | null
 }
 
-export type OneTimeTokenPurpose = 'set_password' | 'reset_password' | 'verify_email'
+export type OneTimeTokenPurpose = 'set_password' | 'reset_password' | 'verify_email' | 'confirm_email_change'
 
-export interface OneTimeTokensTable {
+export interface OneTimeTokensTable extends AccountSecurityTokenColumns {
   token_hash: string
   user_id: string
   purpose: OneTimeTokenPurpose
@@ -69,6 +70,8 @@ export interface ExternalIdentitiesTable {
   provider: 'oss' | 'sso_kemendag'
   subject: string
   user_id: string
+  nib: string
+  linked_by: 'verified_email' | 'password_sign_in'
   linked_at: Timestamp
 }
 
@@ -116,4 +119,6 @@ export interface Database extends RbacTables, RegistrationTables {
   oidc_payloads: OidcPayloadsTable
   oidc_secrets: OidcSecretsTable
   mail_outbox: MailOutboxTable
+  account_contacts: AccountContactsWithVerifiedEmail
+  federated_link_requests: FederatedLinkRequestsTable
 }

@@ -5,6 +5,12 @@
  * moving `next_attempt_at`, then sends outside the transaction. A crash mid-send leaves the lease
  * to expire and the mail is sent again: at-least-once, never lost. Failures back off exponentially;
  * after MAX_ATTEMPTS the mail is marked `failed` (kept, for an operator to requeue).
+ *
+ * One-time links do not outlive delivery: once an SMTP server accepted a mail (or it failed for
+ * good), its stored body keeps the text but not the tokens (`scrubOneTimeLinks`), so a database
+ * dump or an operator reading the outbox cannot use them. Sandbox mail is kept whole: the sandbox
+ * mailbox *is* its delivery, testers read the links there, and every such token expires (30 min
+ * to 72 h) and works once.
  */
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
@@ -19,6 +25,13 @@ const MAX_BACKOFF_MS = 60 * 60 * 1000
 export function backoffMs(attempts: number, random = Math.random): number {
   const base = Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS)
   return Math.round(base * (0.8 + 0.4 * random()))
+}
+
+export const SCRUBBED_TOKEN = '[removed-after-delivery]'
+
+/** Replaces the value of every `token` (or `code`) query parameter in the mail's links. */
+export function scrubOneTimeLinks(text: string): string {
+  return text.replaceAll(/([?&](?:token|code)=)[^\s&#]+/g, `$1${SCRUBBED_TOKEN}`)
 }
 
 export interface DeliveryRound {
@@ -54,7 +67,13 @@ export async function deliverDueMail(db: Kysely<Database>, mailer: Mailer, optio
       await mailer.send({ id: mail.id, to: mail.recipient, subject: mail.subject, text: mail.body_text })
       await db
         .updateTable('mail_outbox')
-        .set({ status: mailer.delivery, sent_at: new Date(), attempts: sql`attempts + 1`, last_error: null })
+        .set({
+          status: mailer.delivery,
+          sent_at: new Date(),
+          attempts: sql`attempts + 1`,
+          last_error: null,
+          ...(mailer.delivery === 'sent' ? { body_text: scrubOneTimeLinks(mail.body_text) } : {}),
+        })
         .where('id', '=', mail.id)
         .execute()
       round.delivered++
@@ -66,6 +85,8 @@ export async function deliverDueMail(db: Kysely<Database>, mailer: Mailer, optio
         .set({
           attempts,
           status: giveUp ? 'failed' : 'pending',
+          // Given up: the links will never reach anyone; a requeued mail needs fresh ones anyway.
+          ...(giveUp ? { body_text: scrubOneTimeLinks(mail.body_text) } : {}),
           next_attempt_at: new Date(Date.now() + backoffMs(attempts)),
           last_error: String((error as Error)?.message ?? error).slice(0, 500),
         })

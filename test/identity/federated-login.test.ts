@@ -1,13 +1,15 @@
 /**
  * "Other options": signing in with an OSS or SSO Kemendag account through the sandbox identity
- * providers, over real HTTP, with the gateway as relying party. A matching account is linked;
- * an unknown external identity is told to register and nothing is created.
+ * providers, over real HTTP, with the gateway as relying party. An account of the identity's
+ * business is linked when the user confirms it (a verified email the IdP asserts too, or a
+ * password sign-in in the same flow); an unknown external identity is told to register and
+ * nothing is created. test/security/federated-linking-stays-in-organisation.test.ts has the rest.
  */
 import * as oidc from 'openid-client'
 import t from 'tap'
 import { setupTestContext, startListeningApp } from '../helpers/app.ts'
 import { formAction } from '../helpers/form-session.ts'
-import { openLoginPage, swaggerUiClient } from '../helpers/oidc.ts'
+import { openLoginPage, submitLogin, swaggerUiClient } from '../helpers/oidc.ts'
 
 const context = await setupTestContext(t)
 const { app, url } = await startListeningApp(t, context)
@@ -37,7 +39,10 @@ t.test('the login page offers OSS and SSO Kemendag', async (t) => {
   t.match(page.html, /Sign in with SSO Kemendag/)
 })
 
-t.test('an OSS account of a registered business signs in as that organisation and is linked', async (t) => {
+t.test('an OSS account of a registered business signs in as the user with the same verified email, and is linked', async (t) => {
+  const email = 'budi.santoso@imporsejahtera.sandbox.test'
+  await app.db.updateTable('users').set({ email }).where('id', '=', org.superAdmin.userId).execute()
+  await app.db.insertInto('account_contacts').values({ user_id: org.superAdmin.userId, email_verified_at: new Date(), verified_email: email }).execute()
   const { url: callback, page, idpUrl } = await federatedSignIn('oss', 'budi.santoso', 'Sandbox#2026')
   t.equal(idpUrl.origin, new URL(context.sandbox.ossUrl).origin, 'the browser went to the OSS identity provider')
   t.ok(callback.href.startsWith(redirectUri), `back at the application (${callback.href})`)
@@ -50,7 +55,13 @@ t.test('an OSS account of a registered business signs in as that organisation an
   t.ok(again.url.href.startsWith(redirectUri), 'the linked identity signs in again')
 })
 
-t.test('an SSO Kemendag account of a registered business signs in too', async (t) => {
+t.test('an SSO Kemendag account of a registered business is linked by signing in once with the INSW password', async (t) => {
+  const first = await federatedSignIn('sso_kemendag', 'siti.rahmawati', 'Sandbox#2026')
+  t.equal(first.response.status, 200)
+  t.match(await first.response.text(), /To link it, sign in once with your INSW username and password/)
+  const linked = await submitLogin(url, first.page, org.superAdmin.username, org.superAdmin.password)
+  t.ok(linked.callback.href.startsWith(redirectUri), 'the password sign-in finishes the flow')
+
   const { url: callback, page } = await federatedSignIn('sso_kemendag', 'siti.rahmawati', 'Sandbox#2026')
   const tokens = await oidc.authorizationCodeGrant(swaggerUi, callback, { pkceCodeVerifier: page.verifier, expectedState: page.state })
   t.match(tokens.claims(), { sub: org.superAdmin.userId })

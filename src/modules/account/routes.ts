@@ -11,7 +11,7 @@ import { html, page } from '../identity/pages/html.ts'
 import { requirePrincipal } from '../../plugins/auth.ts'
 import { SECURED } from '../../plugins/openapi.ts'
 import type { CompleteAccount, EmailVerification, SetPassword, VerifyMobile } from './schemas.ts'
-import { readCompletion, setPassword, startCompletion, verifyEmail, verifyMobile } from './service.ts'
+import { confirmEmailLink, readCompletion, setPassword, startCompletion, verifyEmail, verifyMobile } from './service.ts'
 
 function sendHtml(reply: FastifyReply, status: number, body: string) {
   return reply
@@ -25,8 +25,8 @@ function sendHtml(reply: FastifyReply, status: number, body: string) {
 }
 
 const TEXT = {
-  en: { title: 'Verify your email', intro: 'Confirm that this address belongs to you.', button: 'Verify email', done: 'Your email is verified. Now set your password with the second link in the mail.', bad: 'This link is invalid, expired or already used.' },
-  id: { title: 'Verifikasi email', intro: 'Konfirmasi bahwa alamat email ini milik Anda.', button: 'Verifikasi email', done: 'Email Anda telah terverifikasi. Sekarang buat kata sandi melalui tautan kedua di email.', bad: 'Tautan ini tidak valid, kedaluwarsa, atau sudah dipakai.' },
+  en: { title: 'Verify your email', intro: 'Confirm that this address belongs to you.', button: 'Verify email', done: 'Your email is verified. Now set your password with the second link in the mail.', changed: 'Your new email address is confirmed: INSW mail goes there from now on.', bad: 'This link is invalid, expired or already used.' },
+  id: { title: 'Verifikasi email', intro: 'Konfirmasi bahwa alamat email ini milik Anda.', button: 'Verifikasi email', done: 'Email Anda telah terverifikasi. Sekarang buat kata sandi melalui tautan kedua di email.', changed: 'Alamat email baru Anda telah dikonfirmasi: email INSW kini dikirim ke alamat tersebut.', bad: 'Tautan ini tidak valid, kedaluwarsa, atau sudah dipakai.' },
 }
 
 export default async function accountRoutes(app: FastifyInstance, options: { config: Config }): Promise<void> {
@@ -36,15 +36,15 @@ export default async function accountRoutes(app: FastifyInstance, options: { con
       config: { public: true },
       schema: {
         operationId: 'verifyAccountEmail',
-        summary: 'Verify the email address with the token from the approval mail',
-        description: 'Single use; the token expires 72 hours after approval.',
+        summary: 'Verify the email address with the token from the approval (or email-change) mail',
+        description: 'Single use; the token expires 72 hours after approval. The same operation confirms a changed email with the token mailed to the new address (24 hours): the pending address then becomes the user\'s email.',
         tags: ['Account'],
         security: [],
         body: Type.Ref('EmailVerification'),
         response: { 200: Type.Ref('AccountActivation'), ...problemResponses('MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'VALIDATION_FAILED', ...COMMON_PROBLEMS) },
       },
     },
-    async (request) => verifyEmail(app.db, request.body.token),
+    async (request) => verifyEmail(app.db, request.body.token, { requestId: request.id }),
   )
 
   app.post<{ Body: SetPassword }>(
@@ -138,13 +138,14 @@ export default async function accountRoutes(app: FastifyInstance, options: { con
     const notice = (status: number, text: string, kind: 'notice' | 'error') =>
       sendHtml(reply, status, page({ language, title: t.title, body: html`<h1>${t.title}</h1><p class="${kind}">${text}</p>` }))
     if (!sameOrigin(request, options.config.publicUrl)) return notice(403, t.bad, 'error')
+    let purpose
     try {
-      await verifyEmail(app.db, String(request.body?.token ?? ''))
+      purpose = (await confirmEmailLink(app.db, String(request.body?.token ?? ''), { requestId: request.id })).purpose
     } catch (error) {
       if (error instanceof AppError && error.code === 'VALIDATION_FAILED') return notice(422, t.bad, 'error')
       throw error
     }
-    return notice(200, t.done, 'notice')
+    return notice(200, purpose === 'confirm_email_change' ? t.changed : t.done, 'notice')
     })
   })
 }

@@ -4,10 +4,13 @@
  * mobile number verified by a one-time code (SMS outbox; 5 minutes; 5 attempts).
  */
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto'
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import { AppError } from '../../errors/app-error.ts'
 import type { Principal } from '../../plugins/auth.ts'
+import { recordAudit } from '../audit/repository.ts'
+import { applyEmailChange } from '../identity/accounts/email-change.ts'
+import { emailIsVerified, markEmailVerified } from '../identity/accounts/email-verification.ts'
 import { hashOneTimeToken } from '../identity/accounts/one-time-token.ts'
 import { consumeOneTimeToken } from '../identity/accounts/repository.ts'
 import { setPasswordWithToken } from '../identity/accounts/service.ts'
@@ -23,35 +26,52 @@ const badLink = () =>
     errors: [{ pointer: '/token', in: 'body', detail: 'invalid, expired or already used', reason: 'token' }],
   })
 
-async function markEmailVerified(db: Kysely<Database>, userId: string) {
-  await db
-    .insertInto('account_contacts')
-    .values({ user_id: userId, email_verified_at: new Date() })
-    .onConflict((oc) => oc.column('user_id').doUpdateSet({ email_verified_at: sql`coalesce(account_contacts.email_verified_at, now())`, updated_at: new Date() }))
-    .execute()
-}
-
 async function activationOf(db: Kysely<Database>, userId: string) {
   const row = await db
     .selectFrom('users')
     .leftJoin('account_contacts', 'account_contacts.user_id', 'users.id')
-    .select(['users.username', 'users.status', 'account_contacts.email_verified_at'])
+    .select(['users.username', 'users.status', 'users.email', 'account_contacts.verified_email'])
     .where('users.id', '=', userId)
     .executeTakeFirstOrThrow()
-  return { username: row.username, status: row.status, emailVerified: row.email_verified_at !== null }
+  return { username: row.username, status: row.status, emailVerified: emailIsVerified(row.email, row.verified_email) }
 }
 
-export async function verifyEmail(db: Kysely<Database>, token: string) {
-  const used = await consumeOneTimeToken(db, hashOneTimeToken(token), ['verify_email'])
-  if (!used) throw badLink()
-  await markEmailVerified(db, used.user_id)
-  return activationOf(db, used.user_id)
+/**
+ * The verify-email link: from the approval mail (proves the address), or from an email change
+ * (confirms the pending address, which then becomes the user's email). `purpose` says which.
+ */
+export async function confirmEmailLink(db: Kysely<Database>, token: string, context: { requestId?: string } = {}) {
+  const used = await db.transaction().execute(async (trx) => {
+    const used = await consumeOneTimeToken(trx, hashOneTimeToken(token), ['verify_email', 'confirm_email_change'])
+    if (!used) throw badLink()
+    if (used.purpose === 'confirm_email_change') {
+      const before = await trx.selectFrom('users').select(['email', 'organisation_id']).where('id', '=', used.user_id).executeTakeFirstOrThrow()
+      if (!(await applyEmailChange(trx, used.user_id, used.email))) throw badLink()
+      await recordAudit(trx, {
+        organisationId: before.organisation_id,
+        actor: { kind: 'user', id: used.user_id },
+        action: 'user.email_changed',
+        targetType: 'user',
+        targetId: used.user_id,
+        before: { email: before.email },
+        after: { email: used.email },
+        requestId: context.requestId,
+      })
+    } else {
+      await markEmailVerified(trx, used.user_id)
+    }
+    return used
+  })
+  return { activation: await activationOf(db, used.user_id), purpose: used.purpose }
 }
 
-/** The set-password link also arrived by email: using it proves the address as well. */
+export async function verifyEmail(db: Kysely<Database>, token: string, context: { requestId?: string } = {}) {
+  return (await confirmEmailLink(db, token, context)).activation
+}
+
+/** The set-password link also arrived by email: using it proves the address as well (setPasswordWithToken records it). */
 export async function setPassword(db: Kysely<Database>, token: string, password: string) {
   const userId = await setPasswordWithToken(db, token, password)
-  await markEmailVerified(db, userId)
   return activationOf(db, userId)
 }
 
@@ -70,8 +90,9 @@ function codeHash(verificationId: string, code: string): string {
 
 export async function completionOf(db: Kysely<Database>, userId: string) {
   const row = await db.selectFrom('account_contacts').selectAll().where('user_id', '=', userId).executeTakeFirst()
+  const user = await db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst()
   return {
-    emailVerified: Boolean(row?.email_verified_at),
+    emailVerified: Boolean(user && emailIsVerified(user.email, row?.verified_email)),
     notificationChannels: row?.notification_channels ?? [],
     mobile: row?.mobile ?? null,
     mobileVerified: Boolean(row?.mobile_verified_at),

@@ -8,6 +8,7 @@ import type { Database, MachineClientKind } from '../../db/schema.ts'
 import { AppError } from '../../errors/app-error.ts'
 import type { Upstreams } from '../../upstreams/index.ts'
 import { hashPassword } from '../identity/accounts/password-hash.ts'
+import { markEmailVerified } from '../identity/accounts/email-verification.ts'
 import { insertUser } from '../identity/accounts/repository.ts'
 import { nextUsername } from '../identity/accounts/username.ts'
 import { digestSecret, generateClientId, generateClientSecret } from '../identity/oidc/clients.ts'
@@ -73,6 +74,8 @@ export async function createTestOrganisation(db: Kysely<Database>, upstreams: Up
       passwordHash,
       status: 'active',
     })
+    // The sandbox made the address, and its mail lands in the sandbox mailbox: it counts as verified.
+    await markEmailVerified(trx, user.id)
     for (const client of secrets) {
       await trx
         .insertInto('machine_clients')
@@ -109,6 +112,7 @@ export async function createTestOperator(db: Kysely<Database>, input: CreateTest
     passwordHash: await hashPassword(password),
     status: 'active',
   })
+  await markEmailVerified(db, user.id)
   return { userId: user.id, username, password, email: user.email, fullName }
 }
 

@@ -13,6 +13,8 @@ const RULES = 'A super admin manages admins and non-admins, an admin non-admins 
 
 export default async function userRoutes(app: FastifyInstance, options: { config: Config }): Promise<void> {
   const setPasswordUrl = (token: string) => `${options.config.publicUrl}/account/reset-password?token=${encodeURIComponent(token)}`
+  // The verify-email page also confirms a changed email (its token says which).
+  const confirmEmailUrl = (token: string) => `${options.config.publicUrl}/account/verify-email?token=${encodeURIComponent(token)}`
 
   app.get<{ Params: OrgParams; Querystring: OrgUserQuery }>(
     '/v1/orgs/:orgId/users',
@@ -75,7 +77,7 @@ export default async function userRoutes(app: FastifyInstance, options: { config
       schema: {
         operationId: 'updateOrgUser',
         summary: 'Update a user\'s profile, or move them to another group',
-        description: `${RULES} Only the user who created a user may change their group (their menus). Needs Edit on User Management.`,
+        description: `${RULES} The caller must hold every right of the user's group (else 403), and only the user who created a user may change their group (their menus). A new \`email\` is pending until confirmed from that address (see \`pendingEmail\`). Needs Edit on User Management.`,
         tags: ['Users'],
         security: secured('org:admin'),
         params: UserParamsSchema,
@@ -83,7 +85,8 @@ export default async function userRoutes(app: FastifyInstance, options: { config
         response: { 200: Type.Ref('OrgUser'), ...problemResponses(...ORG_WRITE_PROBLEMS) },
       },
     },
-    async (request) => updateUser(app.db, requirePrincipal(request), request.params.orgId, request.params.userId, request.body, request.id),
+    async (request) =>
+      updateUser(app.db, requirePrincipal(request), request.params.orgId, request.params.userId, request.body, { requestId: request.id, confirmEmailUrl }),
   )
 
   app.post<{ Params: UserParams }>(
@@ -93,7 +96,7 @@ export default async function userRoutes(app: FastifyInstance, options: { config
       schema: {
         operationId: 'disableOrgUser',
         summary: 'Disable a user',
-        description: `${RULES} The user can no longer sign in, and their tokens stop working on organisation operations at once. Needs Delete on User Management.`,
+        description: `${RULES} The user can no longer sign in; their sign-in sessions, grants and refresh tokens are revoked at once, and their access tokens stop working on organisation operations at once. Needs Delete on User Management.`,
         tags: ['Users'],
         security: secured('org:admin'),
         params: UserParamsSchema,

@@ -40,7 +40,11 @@ export const OrgUserSchema = Type.Object(
     phone: nullable(Type.String()),
     mobile: nullable(Type.String()),
     fax: nullable(Type.String()),
-    email: Type.String({ format: 'email' }),
+    email: Type.String({ format: 'email', description: 'Where the user\'s mail (and any password-reset link) goes. A changed email stays in `pendingEmail` until confirmed.' }),
+    emailVerified: Type.Boolean({ description: 'True once a link mailed to `email` was used (activation, verification or a confirmed change).' }),
+    pendingEmail: Type.Union([Type.String({ format: 'email' }), Type.Null()], {
+      description: 'A new email waiting for confirmation from that address (a link mailed there, valid 24 hours). It receives nothing else; null when no change is pending.',
+    }),
     address: nullable(Type.String()),
     postalCode: nullable(Type.String()),
     shippingLineCode: nullable(Type.String()),
@@ -68,6 +72,8 @@ export const OrgUserSchema = Type.Object(
         mobile: '+62 812 3456 7890',
         fax: null,
         email: 'siti.rahmawati@sandbox.example',
+        emailVerified: false,
+        pendingEmail: null,
         address: 'Jl. Medan Merdeka Barat No. 1, Jakarta Pusat',
         postalCode: '10110',
         shippingLineCode: null,
@@ -87,7 +93,7 @@ export const OrgUserPageSchema = PageSchema('OrgUser', { $id: 'OrgUserPage', des
 
 export const CreateOrgUserSchema = Type.Object(
   {
-    username: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$', description: 'Sign-in name, unique in INSW (3–64 letters, digits, `.`, `_`, `-`).' }),
+    username: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$', description: 'Sign-in name, unique in INSW (3–64 letters, digits, `.`, `_`, `-`). The shape of generated names (`USER.YYYYMMDD.NN.NNNNN`, `OPERATOR.…`) is reserved: `422` with reason `username_reserved`.' }),
     fullName: profileFields.fullName,
     position: profileFields.position,
     nik: profileFields.nik,
@@ -137,7 +143,15 @@ export const UpdateOrgUserSchema = Type.Object(
     phone: Type.Optional(profileFields.phone),
     mobile: Type.Optional(profileFields.mobile),
     fax: Type.Optional(nullable(profileFields.fax)),
-    email: Type.Optional(profileFields.email),
+    email: Type.Optional(
+      Type.String({
+        format: 'email',
+        maxLength: 254,
+        examples: ['siti.rahmawati@sandbox.example'],
+        description:
+          'A new email does not replace the current one at once: it becomes `pendingEmail`, gets a confirmation link (24 hours), and the current address is told. Mail, password resets included, keeps going to the current address until the link is used. The current, verified address again cancels a pending change.',
+      }),
+    ),
     address: Type.Optional(profileFields.address),
     postalCode: Type.Optional(profileFields.postalCode),
     shippingLineCode: Type.Optional(nullable(profileFields.shippingLineCode)),

@@ -2,10 +2,18 @@
  * An organisation's users. Authorization first (membership, then the User Management right),
  * then the level rule (a super admin manages admins and non-admins, an admin non-admins, a
  * non-admin nobody, nobody themselves), then the grant rule (a user's group may not hold a right
- * the caller lacks). A user's menus (their group) are changed only by the user who created them.
- * A new user gets a set-password link by email, in the same transaction as the user.
+ * the caller lacks). A user's menus (their group) are changed only by the user who created them,
+ * and a user is changed only by an editor holding every right of the user's group: whoever may
+ * edit an account could otherwise take over rights they lack (a new email, then a reset).
+ * A new user gets a set-password link by email, in the same transaction as the user. A changed
+ * email is pending until confirmed from the new address (identity/accounts/email-change.ts).
+ * Disabling a user ends every session of theirs at once.
  */
 import type { Kysely, Transaction, Updateable } from 'kysely'
+import { ACTIONS, menuDefinition, type Action } from '../orgs/menu-catalogue.ts'
+import { cancelEmailChange, startEmailChange } from '../identity/accounts/email-change.ts'
+import { emailIsVerified, verifiedEmails } from '../identity/accounts/email-verification.ts'
+import { revokeAccountSessions } from '../identity/oidc/adapter.ts'
 import type { Database, UsersTable } from '../../db/schema.ts'
 import { AppError } from '../../errors/app-error.ts'
 import { decodeCursor, nextLink, toPage } from '../../http/pagination.ts'
@@ -13,8 +21,9 @@ import type { Principal } from '../../plugins/auth.ts'
 import { recordAudit } from '../audit/repository.ts'
 import { actorOf } from '../audit/service.ts'
 import { generateOneTimeToken } from '../identity/accounts/one-time-token.ts'
+import { isGeneratedShape } from '../identity/accounts/username.ts'
 import { insertOneTimeToken, insertUser, queueMail } from '../identity/accounts/repository.ts'
-import { conflictOnDuplicate, forbidden, groupRights, notFound, requireOrgRight, rightsList, type OrgCaller } from '../orgs/authorize.ts'
+import { conflictOnDuplicate, forbidden, groupRights, notFound, organisationMenuCodes, requireOrgRight, rightsList, type OrgCaller } from '../orgs/authorize.ts'
 import { pairs, requireHoldsAll, requireManages } from '../orgs/hierarchy.ts'
 import { findGroup } from '../groups/repository.ts'
 import * as repo from './repository.ts'
@@ -35,7 +44,7 @@ export function maskNik(nik: string | null): string | null {
   return nik ? `${nik.slice(0, 4)}${'*'.repeat(Math.max(nik.length - 8, 0))}${nik.slice(-4)}` : null
 }
 
-function toOrgUser(row: repo.OrgUserRow, options: { maskNik: boolean }): OrgUser {
+function toOrgUser(row: repo.OrgUserRow, options: { maskNik: boolean; verifiedEmail: string | null | undefined }): OrgUser {
   return {
     id: row.id,
     organisationId: row.organisation_id!,
@@ -49,6 +58,8 @@ function toOrgUser(row: repo.OrgUserRow, options: { maskNik: boolean }): OrgUser
     mobile: row.mobile,
     fax: row.fax,
     email: row.email,
+    emailVerified: emailIsVerified(row.email, options.verifiedEmail),
+    pendingEmail: row.pending_email,
     address: row.address,
     postalCode: row.postal_code,
     shippingLineCode: row.shipping_line_code,
@@ -86,11 +97,12 @@ export async function listUsers(db: Db, principal: Principal, orgId: string, que
   await requireOrgRight(db, principal, orgId, 'USER_MANAGEMENT', 'view')
   const limit = query.limit ?? 20
   const rows = await repo.listOrgUsers(db, { organisationId: orgId, level: query.level, status: query.status, groupId: query.groupId, cursor: decodeCursor(query.cursor), limit })
+  const verified = await verifiedEmails(db, rows.map((row) => row.id))
   return toPage(
     rows,
     limit,
     (row) => ({ at: row.position_at, id: row.id }),
-    (row) => toOrgUser(row, { maskNik: true }),
+    (row) => toOrgUser(row, { maskNik: true, verifiedEmail: verified.get(row.id) }),
     (cursor) => nextLink(requestUrl, cursor),
   )
 }
@@ -99,7 +111,13 @@ export async function getUser(db: Db, principal: Principal, orgId: string, userI
   await requireOrgRight(db, principal, orgId, 'USER_MANAGEMENT', 'view')
   const row = await repo.findOrgUser(db, orgId, userId)
   if (!row) throw notFound()
-  return toOrgUser(row, { maskNik: false })
+  return shown(db, row)
+}
+
+/** One user as the API shows them (full NIK, verification state). */
+async function shown(db: Db | Transaction<Database>, row: repo.OrgUserRow): Promise<OrgUser> {
+  const verified = await verifiedEmails(db, [row.id])
+  return toOrgUser(row, { maskNik: false, verifiedEmail: verified.get(row.id) })
 }
 
 export async function createUser(
@@ -111,6 +129,10 @@ export async function createUser(
 ): Promise<OrgUser> {
   const caller = await requireOrgRight(db, principal, orgId, 'USER_MANAGEMENT', 'create')
   requireManages(caller, body.level)
+  if (isGeneratedShape(body.username)) {
+    const detail = { en: 'This shape is reserved for generated usernames (USER.YYYYMMDD.NN.NNNNN); choose another.', id: 'Bentuk ini khusus untuk nama pengguna buatan sistem (USER.YYYYMMDD.NN.NNNNN); pilih yang lain.' }
+    throw new AppError('VALIDATION_FAILED', { detail, errors: [{ pointer: '/username', in: 'body', detail: detail.en, reason: 'username_reserved' }] })
+  }
   const group = await assignableGroup(db, caller, orgId, body.groupId, body.level)
   if (await repo.usernameTaken(db, body.username)) throw new AppError('CONFLICT', { detail: USERNAME_TAKEN })
   const { token, hash } = generateOneTimeToken()
@@ -161,7 +183,7 @@ export async function createUser(
       after: await audited(trx, row),
       requestId: context.requestId,
     })
-    return toOrgUser(row, { maskNik: false })
+    return toOrgUser(row, { maskNik: false, verifiedEmail: null })
   })
   return conflictOnDuplicate(created, USERNAME_TAKEN)
 }
@@ -177,9 +199,48 @@ async function managedTarget(db: Db, caller: OrgCaller, orgId: string, userId: s
   return target
 }
 
-export async function updateUser(db: Db, principal: Principal, orgId: string, userId: string, body: UpdateOrgUser, requestId: string): Promise<OrgUser> {
+/**
+ * Every right the target's group holds or can hold again: inactive groups and switched-off menus
+ * included (re-enabling them needs no new grant), limited to the organisation's menus and to the
+ * actions each menu supports.
+ */
+async function latentGroupRights(db: Db, orgId: string, groupId: string | null): Promise<{ menu: string; action: Action }[]> {
+  if (!groupId) return []
+  const orgMenus = new Set(await organisationMenuCodes(db, orgId))
+  const rows = await db.selectFrom('group_menu_rights').selectAll().where('group_id', '=', groupId).execute()
+  return rows
+    .filter((row) => orgMenus.has(row.menu_code))
+    .flatMap((row) => {
+      const supported = menuDefinition(row.menu_code)?.actions ?? []
+      return ACTIONS.filter((action) => row[`can_${action}`] && supported.includes(action)).map((action) => ({ menu: row.menu_code, action }))
+    })
+}
+
+/** An editor changes only users whose rights they hold in full. */
+async function requireHoldsTargetRights(db: Db, caller: OrgCaller, orgId: string, target: repo.OrgUserRow) {
+  const rights = await latentGroupRights(db, orgId, target.group_id)
+  const missing = rights.find(({ menu, action }) => !caller.rights.get(menu)?.has(action))
+  if (missing) {
+    const name = menuDefinition(missing.menu)?.name
+    throw forbidden(
+      `You cannot change this user: they hold "${missing.action}" on ${name?.en ?? missing.menu}, which you do not hold.`,
+      `Anda tidak dapat mengubah pengguna ini: pengguna memiliki hak "${missing.action}" pada ${name?.id ?? missing.menu}, yang tidak Anda miliki.`,
+    )
+  }
+}
+
+export async function updateUser(
+  db: Db,
+  principal: Principal,
+  orgId: string,
+  userId: string,
+  body: UpdateOrgUser,
+  context: { requestId: string; confirmEmailUrl: (token: string) => string },
+): Promise<OrgUser> {
+  const { requestId } = context
   const caller = await requireOrgRight(db, principal, orgId, 'USER_MANAGEMENT', 'edit')
   const target = await managedTarget(db, caller, orgId, userId)
+  await requireHoldsTargetRights(db, caller, orgId, target)
   const groupChanges = body.groupId !== undefined && body.groupId !== target.group_id
   let level = target.level
   if (groupChanges) {
@@ -197,14 +258,21 @@ export async function updateUser(db: Db, principal: Principal, orgId: string, us
     ...(body.phone !== undefined ? { phone: body.phone } : {}),
     ...(body.mobile !== undefined ? { mobile: body.mobile } : {}),
     ...(body.fax !== undefined ? { fax: body.fax } : {}),
-    ...(body.email !== undefined ? { email: body.email.trim() } : {}),
     ...(body.address !== undefined ? { address: body.address.trim() } : {}),
     ...(body.postalCode !== undefined ? { postal_code: body.postalCode } : {}),
     ...(body.shippingLineCode !== undefined ? { shipping_line_code: body.shippingLineCode } : {}),
     ...(groupChanges ? { group_id: body.groupId, level } : {}),
   }
+  const newEmail = body.email?.trim()
+  const verified = (await verifiedEmails(db, [userId])).get(userId)
+  // The same, verified address again: nothing to confirm (a pending change is dropped).
+  const keepsEmail = newEmail !== undefined && newEmail.toLowerCase() === target.email.toLowerCase() && emailIsVerified(target.email, verified)
   return db.transaction().execute(async (trx) => {
-    const before = await audited(trx, target)
+    const before = { ...(await audited(trx, target)), pendingEmail: target.pending_email }
+    if (newEmail !== undefined && keepsEmail) await cancelEmailChange(trx, userId)
+    else if (newEmail !== undefined) {
+      await startEmailChange(trx, target, newEmail, { confirmUrl: context.confirmEmailUrl, changedBy: await editorName(trx, caller) })
+    }
     const row = await repo.updateOrgUser(trx, userId, patch)
     await recordAudit(trx, {
       organisationId: orgId,
@@ -213,11 +281,17 @@ export async function updateUser(db: Db, principal: Principal, orgId: string, us
       targetType: 'user',
       targetId: userId,
       before,
-      after: await audited(trx, row),
+      after: { ...(await audited(trx, row)), pendingEmail: row.pending_email },
       requestId,
     })
-    return toOrgUser(row, { maskNik: false })
+    return shown(trx, row)
   })
+}
+
+async function editorName(db: Db | Transaction<Database>, caller: OrgCaller): Promise<string> {
+  if (caller.kind !== 'user') return `client ${caller.id}`
+  const editor = await db.selectFrom('users').select(['full_name', 'username']).where('id', '=', caller.id).executeTakeFirst()
+  return editor ? `${editor.full_name} (${editor.username})` : 'An administrator'
 }
 
 export async function disableUser(db: Db, principal: Principal, orgId: string, userId: string, requestId: string): Promise<OrgUser> {
@@ -226,7 +300,9 @@ export async function disableUser(db: Db, principal: Principal, orgId: string, u
   return db.transaction().execute(async (trx) => {
     const before = await audited(trx, target)
     const row = await repo.updateOrgUser(trx, userId, { status: 'disabled' })
-    await recordAudit(trx, { organisationId: orgId, actor: actorOf(caller), action: 'user.disabled', targetType: 'user', targetId: userId, before, after: await audited(trx, row), requestId })
-    return toOrgUser(row, { maskNik: false })
+    // Sessions, grants and refresh tokens end now; a disabled user's access tokens are refused by every organisation operation.
+    const sessionsRevoked = await revokeAccountSessions(trx, userId)
+    await recordAudit(trx, { organisationId: orgId, actor: actorOf(caller), action: 'user.disabled', targetType: 'user', targetId: userId, before, after: { ...(await audited(trx, row)), sessionsRevoked }, requestId })
+    return shown(trx, row)
   })
 }

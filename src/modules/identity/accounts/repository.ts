@@ -8,6 +8,17 @@ export function findUserByUsername(db: Db, username: string) {
   return db.selectFrom('users').selectAll().where(sql`lower(username)`, '=', username.toLowerCase()).executeTakeFirst()
 }
 
+/** A user with the address that was verified for them (see email-verification.ts). */
+export function findUserWithVerifiedEmail(db: Db, username: string) {
+  return db
+    .selectFrom('users')
+    .leftJoin('account_contacts', 'account_contacts.user_id', 'users.id')
+    .selectAll('users')
+    .select('account_contacts.verified_email')
+    .where(sql`lower(users.username)`, '=', username.toLowerCase())
+    .executeTakeFirst()
+}
+
 export function findUserById(db: Db, id: string) {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
 }
@@ -73,10 +84,10 @@ export async function setPassword(db: Db, userId: string, passwordHash: string) 
     .execute()
 }
 
-export async function insertOneTimeToken(db: Db, token: { hash: string; userId: string; purpose: OneTimeTokenPurpose; expiresAt: Date }) {
+export async function insertOneTimeToken(db: Db, token: { hash: string; userId: string; purpose: OneTimeTokenPurpose; expiresAt: Date; email?: string }) {
   await db
     .insertInto('one_time_tokens')
-    .values({ token_hash: token.hash, user_id: token.userId, purpose: token.purpose, expires_at: token.expiresAt })
+    .values({ token_hash: token.hash, user_id: token.userId, purpose: token.purpose, expires_at: token.expiresAt, email: token.email ?? null })
     .execute()
 }
 
@@ -89,7 +100,7 @@ export function consumeOneTimeToken(db: Db, hash: string, purposes: OneTimeToken
     .where('purpose', 'in', purposes)
     .where('consumed_at', 'is', null)
     .where('expires_at', '>', new Date())
-    .returning(['user_id', 'purpose'])
+    .returning(['user_id', 'purpose', 'email'])
     .executeTakeFirst()
 }
 

@@ -1,11 +1,14 @@
 /**
  * Accounts: checking a password with lockout, and setting or resetting a password through a
- * mailed single-use token. Answers never reveal whether a username exists.
+ * mailed single-use token (which also ends every session of the account). Answers never reveal
+ * whether a username exists.
  */
 import type { Kysely } from 'kysely'
 import type { Database } from '../../../db/schema.ts'
 import { AppError } from '../../../errors/app-error.ts'
 import { recordAudit } from '../../audit/repository.ts'
+import { revokeAccountSessions } from '../oidc/adapter.ts'
+import { emailIsVerified, markEmailVerified } from './email-verification.ts'
 import { hashOneTimeToken, generateOneTimeToken } from './one-time-token.ts'
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hash.ts'
 import { passwordProblems } from './password-policy.ts'
@@ -77,15 +80,32 @@ export function assertAcceptablePassword(password: string, pointer = '/password'
 }
 
 /**
- * Forgot password: when the email and username belong to the same active account, mail a reset
- * link. Always returns quietly, so the form cannot be used to discover accounts.
+ * Forgot password: when the email and username belong to the same account that is not disabled,
+ * and that email is verified, mail a reset link (never to an unverified or pending address).
+ * Always returns quietly, so the form cannot be used to discover accounts, and it does the same
+ * work in the request path either way: one lookup, then the mail is written after the answer
+ * (`queued`), so a match takes no longer than a mismatch. The caller must not await `queued`
+ * before answering; it should log its failure.
  */
-export async function requestPasswordReset(db: Kysely<Database>, input: { username: string; email: string; resetUrl: (token: string) => string }) {
-  const user = await repo.findUserByUsername(db, input.username.trim())
-  if (!user || user.email.toLowerCase() !== input.email.trim().toLowerCase() || user.status === 'disabled') return
+export async function requestPasswordReset(
+  db: Kysely<Database>,
+  input: { username: string; email: string; resetUrl: (token: string) => string },
+): Promise<{ queued: Promise<void> }> {
+  const user = await repo.findUserWithVerifiedEmail(db, input.username.trim())
+  const matches =
+    user !== undefined &&
+    user.status !== 'disabled' &&
+    user.email.toLowerCase() === input.email.trim().toLowerCase() &&
+    emailIsVerified(user.email, user.verified_email)
+  // Both paths schedule the same deferred step; only its body differs, after the answer.
+  const queued = new Promise<void>((resolve) => setImmediate(resolve)).then(() => (matches ? queueResetMail(db, user, input.resetUrl) : undefined))
+  return { queued }
+}
+
+async function queueResetMail(db: Kysely<Database>, user: { id: string; email: string; full_name: string; username: string }, resetUrl: (token: string) => string) {
   const { token, hash } = generateOneTimeToken()
   await db.transaction().execute(async (trx) => {
-    await repo.insertOneTimeToken(trx, { hash, userId: user.id, purpose: 'reset_password', expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) })
+    await repo.insertOneTimeToken(trx, { hash, userId: user.id, purpose: 'reset_password', expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS), email: user.email })
     await repo.queueMail(trx, {
       to: user.email,
       template: 'password-reset',
@@ -95,7 +115,7 @@ export async function requestPasswordReset(db: Kysely<Database>, input: { userna
         '',
         `Untuk mengatur ulang kata sandi akun ${user.username}, buka tautan berikut (berlaku 30 menit, satu kali pakai):`,
         `To reset the password of ${user.username}, open this link (valid for 30 minutes, once):`,
-        input.resetUrl(token),
+        resetUrl(token),
         '',
         'Abaikan email ini jika Anda tidak memintanya. / Ignore this email if you did not ask for it.',
       ].join('\n'),
@@ -116,6 +136,10 @@ export async function setPasswordWithToken(db: Kysely<Database>, token: string, 
       })
     }
     await repo.setPassword(trx, used.user_id, passwordHash)
+    // The link arrived by email: using it proves the address.
+    await markEmailVerified(trx, used.user_id)
+    // Whoever held the old password (or a session made with it) is signed out everywhere.
+    const revoked = await revokeAccountSessions(trx, used.user_id)
     const user = await repo.findUserById(trx, used.user_id)
     await recordAudit(trx, {
       organisationId: user?.organisation_id ?? null,
@@ -123,6 +147,7 @@ export async function setPasswordWithToken(db: Kysely<Database>, token: string, 
       action: used.purpose === 'set_password' ? 'account.password_set' : 'account.password_reset',
       targetType: 'user',
       targetId: used.user_id,
+      after: { sessionsRevoked: revoked },
       requestId: context.requestId,
     })
     return used.user_id

@@ -68,6 +68,8 @@ export class RelyingParties {
       sub: claims.sub,
       nib: typeof claims.nib === 'string' ? claims.nib : undefined,
       email: typeof claims.email === 'string' ? claims.email : undefined,
+      // Only an explicit `true` counts: an IdP that does not assert it has not verified the address.
+      email_verified: claims.email_verified === true,
       preferred_username: typeof claims.preferred_username === 'string' ? claims.preferred_username : undefined,
     }
   }

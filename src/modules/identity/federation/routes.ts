@@ -4,7 +4,9 @@
  *    verifier, state and nonce in a signed, short-lived cookie.
  * 2. `/interaction/federated/{provider}/callback` (the fixed redirect URI registered at the IdP)
  *    exchanges the code, finds the linked local account, and sends the browser back under
- *    `/interaction/{uid}/…`, where the provider's interaction cookie is visible again.
+ *    `/interaction/{uid}/…`, where the provider's interaction cookie is visible again. An
+ *    identity not linked yet is offered a link: signing in with an INSW password in this same
+ *    interaction makes it (linking.ts).
  * 3. `/interaction/{uid}/federated/complete` finishes the sign-in as that account.
  */
 import cookie from '@fastify/cookie'
@@ -15,8 +17,9 @@ import { finishInteraction, grantRequestedScopes } from '../interactions/finish.
 import { pageLanguage } from '../interactions/language.ts'
 import { textsFor } from '../interactions/texts.ts'
 import { noticePage } from '../interactions/views.ts'
-import { findLinkedAccount } from './linking.ts'
+import { requestLink, resolveFederatedAccount } from './linking.ts'
 import { PROVIDER_LABELS, RelyingParties } from './relying-party.ts'
+import { federationTexts } from './texts.ts'
 
 const FLOW_COOKIE = 'insw_federation'
 const RESULT_COOKIE = 'insw_federation_result'
@@ -99,11 +102,20 @@ export default async function federationRoutes(app: FastifyInstance, options: { 
       request.log.warn({ err: error, provider: flow.provider }, 'federated sign-in failed')
       return sendPage(reply, 502, noticePage({ language, title: t.signIn, error: t.federatedFailed(label), backUrl }))
     }
-    const accountId = await findLinkedAccount(app.db, flow.provider, claims)
-    if (!accountId) {
+    const resolution = await resolveFederatedAccount(app.db, flow.provider, claims, { requestId: request.id })
+    if (resolution.kind === 'link_required') {
+      // The person proves they own an account of the business by signing in with its password
+      // in this same sign-in; the login then links the identity (see confirmPendingLink).
+      await requestLink(app.db, flow.uid, flow.provider, { ...claims, nib: resolution.nib })
+      request.log.info({ provider: flow.provider }, 'federated identity not linked yet: sign-in with a password offered')
+      const f = federationTexts(language)
+      return sendPage(reply, 200, noticePage({ language, title: f.linkTitle(label), notice: f.linkRequired(label), backUrl }))
+    }
+    if (resolution.kind === 'unknown') {
       request.log.info({ provider: flow.provider }, 'federated identity not linked to any account')
       return sendPage(reply, 403, noticePage({ language, title: t.signIn, error: t.federatedUnknown(label), backUrl }))
     }
+    const accountId = resolution.userId
     reply.setCookie(RESULT_COOKIE, JSON.stringify({ uid: flow.uid, accountId, provider: flow.provider }), cookieOptions)
     return reply.redirect(`/interaction/${flow.uid}/federated/complete`, 303)
   })

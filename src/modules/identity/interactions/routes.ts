@@ -7,6 +7,7 @@ import formbody from '@fastify/formbody'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config, FederationSettings } from '../../../config.ts'
 import { AppError } from '../../../errors/app-error.ts'
+import { confirmPendingLink } from '../federation/linking.ts'
 import federationRoutes from '../federation/routes.ts'
 import { authenticate, requestPasswordReset, setPasswordWithToken } from '../accounts/service.ts'
 import { passwordProblems } from '../accounts/password-policy.ts'
@@ -112,6 +113,8 @@ export default async function interactionRoutes(
         }
         return render(result.reason === 'inactive' ? 403 : 401, result.reason === 'inactive' ? t.inactive : t.wrongPassword)
       }
+      // An external identity offered a link earlier in this sign-in is linked now, by this password.
+      await confirmPendingLink(app.db, details.uid, result.userId, { requestId: request.id })
       const grantId = await grantRequestedScopes(app, config, details, result.userId, { reuseGrant: false })
       return finishInteraction(request, reply, app, { login: { accountId: result.userId }, consent: { grantId } })
     },
@@ -135,11 +138,13 @@ export default async function interactionRoutes(
       if (!sameOrigin(request, config.publicUrl)) return sendHtml(reply, 403, forgotPasswordPage({ language, error: t.expired }))
       const { email = '', username = '' } = request.body ?? {}
       if (email && username) {
-        await requestPasswordReset(app.db, {
+        const { queued } = await requestPasswordReset(app.db, {
           email,
           username,
           resetUrl: (token) => `${config.publicUrl}/account/reset-password?token=${encodeURIComponent(token)}&lang=${language}`,
         })
+        // Not awaited: a match must not answer later than a mismatch.
+        queued.then(() => app.mailOutbox.kick(), (error: unknown) => request.log.error({ err: error }, 'password reset mail not queued'))
       }
       return sendHtml(reply, 200, forgotPasswordPage({ language, notice: t.forgotSent }))
     },

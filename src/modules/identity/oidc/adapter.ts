@@ -3,7 +3,7 @@
  * grants, codes and tokens all live there, so every instance sees the same state. Machine
  * clients are not stored here: they come from `machine_clients` (see clients.ts).
  */
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Adapter, AdapterPayload } from 'oidc-provider'
 import type { Database } from '../../../db/schema.ts'
 import { findMachineClientMetadata } from './clients.ts'
@@ -89,5 +89,21 @@ export function createAdapterFactory(db: Kysely<Database>, staticClients: Map<st
 /** Expired rows are useless to the provider; removing them keeps the table and its indexes small. */
 export async function deleteExpiredOidcPayloads(db: Kysely<Database>): Promise<number> {
   const result = await db.deleteFrom('oidc_payloads').where('expires_at', '<', sql<Date>`now()`).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+/**
+ * Ends every sign-in of an account at once (a password reset, a disabled user): its sessions, its
+ * grants, and everything issued under those grants (authorization codes, refresh tokens). JWT
+ * access tokens are not stored and cannot be recalled: they run out within ACCESS_TOKEN_TTL, and
+ * the organisation operations refuse a disabled user's at once. Returns the rows removed.
+ */
+export async function revokeAccountSessions(db: Kysely<Database> | Transaction<Database>, accountId: string): Promise<number> {
+  const byAccount = sql<string>`payload->>'accountId'`
+  const grants = db.selectFrom('oidc_payloads').select('id').where('model', '=', 'Grant').where(byAccount, '=', accountId)
+  const result = await db
+    .deleteFrom('oidc_payloads')
+    .where((eb) => eb.or([eb(byAccount, '=', accountId), eb('grant_id', 'in', grants)]))
+    .executeTakeFirst()
   return Number(result.numDeletedRows)
 }

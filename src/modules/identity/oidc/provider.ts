@@ -11,6 +11,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Config } from '../../../config.ts'
 import type { Database } from '../../../db/schema.ts'
 import { API_SCOPES, OIDC_SCOPE_DESCRIPTIONS } from '../scopes.ts'
+import { emailIsVerified } from '../accounts/email-verification.ts'
 import { createAdapterFactory } from './adapter.ts'
 import { secretMatches, swaggerUiClient } from './clients.ts'
 import { SIGNING_ALGORITHM, type OidcKeys } from './keys.ts'
@@ -31,8 +32,9 @@ export function apiAudienceOf(config: Config): string {
 async function accountClaims(db: Kysely<Database>, accountId: string) {
   return db
     .selectFrom('users')
-    .select(['id', 'username', 'full_name', 'email', 'organisation_id', 'level', 'status'])
-    .where('id', '=', accountId)
+    .leftJoin('account_contacts', 'account_contacts.user_id', 'users.id')
+    .select(['users.id', 'users.username', 'users.full_name', 'users.email', 'users.organisation_id', 'users.level', 'users.status', 'account_contacts.verified_email'])
+    .where('users.id', '=', accountId)
     .executeTakeFirst()
 }
 
@@ -118,7 +120,7 @@ export function createProvider(config: Config, db: Kysely<Database>, keys: OidcK
           name: user.full_name,
           preferred_username: user.username,
           email: user.email,
-          email_verified: true,
+          email_verified: emailIsVerified(user.email, user.verified_email),
           org_id: user.organisation_id ?? undefined,
           level: user.level,
         }),
