@@ -3,6 +3,7 @@
  * Keep in step with the SQL: the migration is the source of truth.
  */
 import type { ColumnType, Generated } from 'kysely'
+import type { LockoutTables } from './tables/lockout.ts'
 import type { RbacOrganisationColumns, RbacTables, RbacUserColumns } from './tables/rbac.ts'
 import type { RegistrationMailColumns, RegistrationOrganisationColumns, RegistrationTables } from './tables/registration.ts'
 
@@ -106,7 +107,7 @@ export interface UsernameCountersTable {
   last_value: number
 }
 
-export interface Database extends RbacTables, RegistrationTables {
+export interface Database extends RbacTables, RegistrationTables, LockoutTables {
   username_counters: UsernameCountersTable
   organisations: OrganisationsTable
   users: UsersTable
