@@ -65,7 +65,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // The first start of an embedded database applies every migration inside the db plugin; on a
     // slow or busy machine that outlasts Fastify's default 10 s plugin timeout.
     pluginTimeout: 60_000,
-    trustProxy: false,
+    // Behind one reverse proxy (TRUST_PROXY=true) the client is the address that proxy saw: the last
+    // X-Forwarded-For hop, never the client-written first one, or a sign-in lock or rate limit per
+    // IP could be dodged by inventing addresses. Without a proxy the header is ignored.
+    trustProxy: config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     ajv: {
       customOptions: {
         // Reject unknown fields instead of silently dropping them: a typo must not pass unnoticed,

@@ -21,6 +21,8 @@ export interface Config {
   upstreams: { ossUrl?: string; djpUrl?: string; inatradeUrl?: string }
   /** Shared secret INATRADE signs its status callbacks with. */
   inatradeCallbackSecret: string
+  /** Limits on one-time codes sent by SMS (mobile-number verification). */
+  oneTimeCodes: OneTimeCodeLimits
   logLevel: LogLevel
   oidc: {
     /** Private signing keys (JWKS JSON); the first signs, the rest stay published for rotation. Unset in sandbox: generated once, kept in the database. */
@@ -51,6 +53,15 @@ export interface Config {
 export interface RegistrationBudgets {
   perIpPerHour: number
   perNibPerHour: number
+}
+
+export interface OneTimeCodeLimits {
+  /** Seconds a user waits before another code is sent. */
+  resendIntervalSeconds: number
+  /** Codes one user may request per hour. */
+  perUserPerHour: number
+  /** Codes one mobile number may receive per day, whoever asks. */
+  perNumberPerDay: number
 }
 
 export interface SmtpSettings {
@@ -265,6 +276,11 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     upstreams,
     inatradeCallbackSecret,
+    oneTimeCodes: {
+      resendIntervalSeconds: parseInteger(env, 'OTP_RESEND_INTERVAL_SECONDS', 60, 0, 3600),
+      perUserPerHour: parseInteger(env, 'OTP_MAX_PER_USER_PER_HOUR', 5, 1, 1000),
+      perNumberPerDay: parseInteger(env, 'OTP_MAX_PER_NUMBER_PER_DAY', 10, 1, 10_000),
+    },
     logLevel,
     oidc: { jwks, cookieKeys, accessTokenTtl: parseInteger(env, 'ACCESS_TOKEN_TTL', 300, 60, 3600), pushedAuthorizationRequests: optional(env, 'OIDC_PAR') === 'true' },
     trustProxy: optional(env, 'TRUST_PROXY') === 'true',

@@ -4,6 +4,7 @@
  */
 import type { ColumnType, Generated } from 'kysely'
 import type { AccountContactsWithVerifiedEmail, AccountSecurityTokenColumns, AccountSecurityUserColumns, FederatedLinkRequestsTable } from './tables/accounts.ts'
+import type { LockoutTables } from './tables/lockout.ts'
 import type { RbacOrganisationColumns, RbacTables, RbacUserColumns } from './tables/rbac.ts'
 import type { RegistrationMailColumns, RegistrationOrganisationColumns, RegistrationTables } from './tables/registration.ts'
 
@@ -109,7 +110,7 @@ export interface UsernameCountersTable {
   last_value: number
 }
 
-export interface Database extends RbacTables, RegistrationTables {
+export interface Database extends RbacTables, RegistrationTables, LockoutTables {
   username_counters: UsernameCountersTable
   organisations: OrganisationsTable
   users: UsersTable

@@ -143,6 +143,8 @@ t.test('OTP: expires, and limited attempts', async (t) => {
   const locked = await attempt(code)
   t.match(locked.json(), { errors: [{ reason: 'otp_attempts' }] }, 'after 5 wrong codes even the right one fails')
 
+  // A minute passes: within the resend interval a new code would be refused (429).
+  await context.database.handle.db.updateTable('mobile_verifications').set({ created_at: new Date(Date.now() - 120_000) }).execute()
   t.equal((await start()).statusCode, 202, 'a new code replaces the old one')
   await context.database.handle.db.updateTable('mobile_verifications').set({ expires_at: new Date(Date.now() - 1000) }).where('consumed_at', 'is', null).execute()
   const sms2 = (await app.inject({ method: 'GET', url: '/v1/sandbox/sms?to=%2B6281111111111' })).json().items[0].text as string

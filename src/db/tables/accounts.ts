@@ -1,4 +1,4 @@
-/** Tables and columns of account security (migrations/0006_account_security.sql). */
+/** Tables and columns of account security (migrations/0008_account_security.sql). */
 import type { ColumnType } from 'kysely'
 import type { AccountContactsTable } from './registration.ts'
 

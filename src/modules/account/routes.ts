@@ -6,6 +6,7 @@ import type { Config } from '../../config.ts'
 import { AppError } from '../../errors/app-error.ts'
 import { COMMON_PROBLEMS, problemResponses } from '../../errors/problem-schema.ts'
 import { sameOrigin } from '../identity/interactions/csrf.ts'
+import { formProblemStatus, readFormFields } from '../identity/interactions/form-fields.ts'
 import { pageLanguage } from '../identity/interactions/language.ts'
 import { html, page } from '../identity/pages/html.ts'
 import { requirePrincipal } from '../../plugins/auth.ts'
@@ -25,8 +26,8 @@ function sendHtml(reply: FastifyReply, status: number, body: string) {
 }
 
 const TEXT = {
-  en: { title: 'Verify your email', intro: 'Confirm that this address belongs to you.', button: 'Verify email', done: 'Your email is verified. Now set your password with the second link in the mail.', changed: 'Your new email address is confirmed: INSW mail goes there from now on.', bad: 'This link is invalid, expired or already used.' },
-  id: { title: 'Verifikasi email', intro: 'Konfirmasi bahwa alamat email ini milik Anda.', button: 'Verifikasi email', done: 'Email Anda telah terverifikasi. Sekarang buat kata sandi melalui tautan kedua di email.', changed: 'Alamat email baru Anda telah dikonfirmasi: email INSW kini dikirim ke alamat tersebut.', bad: 'Tautan ini tidak valid, kedaluwarsa, atau sudah dipakai.' },
+  en: { title: 'Verify your email', intro: 'Confirm that this address belongs to you.', button: 'Verify email', done: 'Your email is verified. Now set your password with the second link in the mail.', changed: 'Your new email address is confirmed: INSW mail goes there from now on.', bad: 'This link is invalid, expired or already used.', badForm: 'This form was not sent the way the page sends it. Open the link in the mail again.' },
+  id: { title: 'Verifikasi email', intro: 'Konfirmasi bahwa alamat email ini milik Anda.', button: 'Verifikasi email', done: 'Email Anda telah terverifikasi. Sekarang buat kata sandi melalui tautan kedua di email.', changed: 'Alamat email baru Anda telah dikonfirmasi: email INSW kini dikirim ke alamat tersebut.', bad: 'Tautan ini tidak valid, kedaluwarsa, atau sudah dipakai.', badForm: 'Formulir ini tidak dikirim seperti yang dilakukan halaman. Buka lagi tautan di email.' },
 }
 
 export default async function accountRoutes(app: FastifyInstance, options: { config: Config }): Promise<void> {
@@ -86,14 +87,16 @@ export default async function accountRoutes(app: FastifyInstance, options: { con
       schema: {
         operationId: 'completeAccount',
         summary: 'Choose notification channels and send a one-time code to the mobile number',
-        description: 'The 6-digit code goes by SMS (in sandbox mode: `GET /v1/sandbox/sms?to=`), expires in 5 minutes and allows 5 attempts. A new request replaces the previous code.',
+        description:
+          'The 6-digit code goes by SMS (in sandbox mode: `GET /v1/sandbox/sms?to=`), expires in 5 minutes and allows 5 attempts. A new request replaces the previous code. ' +
+          'Codes are limited (defaults): one a minute and 5 an hour per user, 10 a day per mobile number; over a limit the answer is `429 RATE_LIMITED` with `Retry-After`, and nothing is saved or sent.',
         tags: ['Account'],
         security: SECURED,
         body: Type.Ref('CompleteAccount'),
         response: { 202: Type.Ref('AccountCompletion'), ...problemResponses(...completionProblems, 'MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'VALIDATION_FAILED', ...COMMON_PROBLEMS) },
       },
     },
-    async (request, reply) => reply.code(202).send(await startCompletion(app.db, requirePrincipal(request), request.body)),
+    async (request, reply) => reply.code(202).send(await startCompletion(app.db, requirePrincipal(request), request.body, options.config.oneTimeCodes)),
   )
 
   app.post<{ Body: VerifyMobile }>(
@@ -137,10 +140,12 @@ export default async function accountRoutes(app: FastifyInstance, options: { con
     const t = TEXT[language]
     const notice = (status: number, text: string, kind: 'notice' | 'error') =>
       sendHtml(reply, status, page({ language, title: t.title, body: html`<h1>${t.title}</h1><p class="${kind}">${text}</p>` }))
+    const form = readFormFields(request, ['token'])
+    if (!form.ok) return notice(formProblemStatus(form.problem), t.badForm, 'error')
     if (!sameOrigin(request, options.config.publicUrl)) return notice(403, t.bad, 'error')
     let purpose
     try {
-      purpose = (await confirmEmailLink(app.db, String(request.body?.token ?? ''), { requestId: request.id })).purpose
+      purpose = (await confirmEmailLink(app.db, form.fields.token, { requestId: request.id })).purpose
     } catch (error) {
       if (error instanceof AppError && error.code === 'VALIDATION_FAILED') return notice(422, t.bad, 'error')
       throw error

@@ -15,6 +15,8 @@ import { hashOneTimeToken } from '../identity/accounts/one-time-token.ts'
 import { consumeOneTimeToken } from '../identity/accounts/repository.ts'
 import { setPasswordWithToken } from '../identity/accounts/service.ts'
 import { normaliseMobile } from '../registration/checks/shape.ts'
+import type { OneTimeCodeLimits } from '../../config.ts'
+import { assertOneTimeCodeBudget } from './otp-budget.ts'
 import type { CompleteAccount } from './schemas.ts'
 
 export const OTP_TTL_MS = 5 * 60 * 1000
@@ -105,8 +107,11 @@ export async function readCompletion(db: Kysely<Database>, principal: Principal)
   return completionOf(db, user.id)
 }
 
-/** Saves the channels and sends a code to the mobile number (a new number must be verified again). */
-export async function startCompletion(db: Kysely<Database>, principal: Principal, input: CompleteAccount) {
+/**
+ * Saves the channels and sends a code to the mobile number (a new number must be verified again).
+ * Within the resend and per-number limits (otp-budget.ts); over them nothing is saved or sent.
+ */
+export async function startCompletion(db: Kysely<Database>, principal: Principal, input: CompleteAccount, limits: OneTimeCodeLimits) {
   const user = await currentUser(db, principal)
   const mobile = normaliseMobile(input.mobile)
   if (!mobile) {
@@ -117,6 +122,7 @@ export async function startCompletion(db: Kysely<Database>, principal: Principal
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0')
   const expiresAt = new Date(Date.now() + OTP_TTL_MS)
   await db.transaction().execute(async (trx) => {
+    await assertOneTimeCodeBudget(trx, user.id, mobile, limits)
     const existing = await trx.selectFrom('account_contacts').select(['mobile', 'mobile_verified_at']).where('user_id', '=', user.id).executeTakeFirst()
     const keepVerified = existing?.mobile === mobile ? (existing.mobile_verified_at ?? null) : null
     await trx

@@ -1,7 +1,7 @@
 /**
- * Accounts: checking a password with lockout, and setting or resetting a password through a
- * mailed single-use token (which also ends every session of the account). Answers never reveal
- * whether a username exists.
+ * Accounts: checking a password with lockout (per username and source), and setting or resetting
+ * a password through a mailed single-use token (which also ends every session of the account).
+ * Answers never reveal whether a username exists.
  */
 import type { Kysely } from 'kysely'
 import type { Database } from '../../../db/schema.ts'
@@ -12,17 +12,11 @@ import { emailIsVerified, markEmailVerified } from './email-verification.ts'
 import { hashOneTimeToken, generateOneTimeToken } from './one-time-token.ts'
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hash.ts'
 import { passwordProblems } from './password-policy.ts'
+import { loginSource, recordLoginFailure, recordLoginSuccess, sourceLockedUntil, usernameKey } from './login-throttle.ts'
 import * as repo from './repository.ts'
 
-export const LOCKOUT_THRESHOLD = 5
-const BASE_LOCK_MS = 5 * 60 * 1000
-const MAX_LOCK_MS = 24 * 60 * 60 * 1000
+export { LOCKOUT_THRESHOLD, lockDuration } from './login-throttle.ts'
 export const RESET_TOKEN_TTL_MS = 30 * 60 * 1000
-
-/** 5 minutes, then 10, 20, 40… up to a day: each lockout lasts twice the previous one. */
-export function lockDuration(previousLockouts: number): number {
-  return Math.min(BASE_LOCK_MS * 2 ** previousLockouts, MAX_LOCK_MS)
-}
 
 export type LoginResult =
   | { ok: true; userId: string }
@@ -31,41 +25,52 @@ export type LoginResult =
   | { ok: false; reason: 'inactive' }
 
 /**
- * Checks a password, with lockout. Sign-in outcomes of known accounts go to the audit log of their
- * organisation (success, failure with its reason, lockout); unknown usernames are not logged there.
+ * Checks a password, with lockout per username and source (see login-throttle.ts for the design).
+ * An unknown username, a wrong password and a locked source cost the same (one scrypt hash, one
+ * counter write) and the caller answers them alike. Sign-in outcomes of known accounts go to the
+ * audit log of their organisation (success, failure with its reason, lockout); unknown usernames
+ * are not logged there.
  */
-export async function authenticate(db: Kysely<Database>, username: string, password: string, context: { requestId?: string } = {}): Promise<LoginResult> {
-  const user = await repo.findUserByUsername(db, username.trim())
-  if (!user || !user.password_hash) {
-    await verifyAgainstDummy(password)
-    return { ok: false, reason: 'invalid_credentials' }
-  }
+export async function authenticate(
+  db: Kysely<Database>,
+  username: string,
+  password: string,
+  context: { requestId?: string; /** Client IP address. */ ip?: string } = {},
+): Promise<LoginResult> {
+  const key = usernameKey(username)
+  const source = loginSource(context.ip)
+  const [user, lockedUntil] = await Promise.all([repo.findUserByUsername(db, key), sourceLockedUntil(db, key, source)])
   const audit = (action: string, details: Record<string, unknown>, actor: 'user' | 'anonymous' = 'anonymous') =>
-    recordAudit(db, {
-      organisationId: user.organisation_id,
-      actor: actor === 'user' ? { kind: user.level === 'platform_operator' ? 'operator' : 'user', id: user.id } : { kind: 'anonymous', id: null },
-      action,
-      targetType: 'user',
-      targetId: user.id,
-      after: details,
-      requestId: context.requestId,
-    })
-  if (user.locked_until && user.locked_until > new Date()) {
-    await audit('login.failed', { reason: 'locked', lockedUntil: user.locked_until.toISOString() })
-    return { ok: false, reason: 'locked', lockedUntil: user.locked_until }
+    user
+      ? recordAudit(db, {
+          organisationId: user.organisation_id,
+          actor: actor === 'user' ? { kind: user.level === 'platform_operator' ? 'operator' : 'user', id: user.id } : { kind: 'anonymous', id: null },
+          action,
+          targetType: 'user',
+          targetId: user.id,
+          after: details,
+          requestId: context.requestId,
+        })
+      : undefined
+  if (lockedUntil) {
+    // Hashed all the same: a locked source must not answer faster than a wrong password.
+    await verifyAgainstDummy(password)
+    await audit('login.failed', { reason: 'locked', lockedUntil: lockedUntil.toISOString() })
+    return { ok: false, reason: 'locked', lockedUntil }
   }
-  if (!(await verifyPassword(password, user.password_hash))) {
-    const lockedUntil = await repo.recordFailedLogin(db, user.id, LOCKOUT_THRESHOLD, lockDuration)
+  const matches = user?.password_hash ? await verifyPassword(password, user.password_hash) : await verifyAgainstDummy(password)
+  if (!user || !matches) {
+    const newLock = await recordLoginFailure(db, key, source)
     await audit('login.failed', { reason: 'invalid_credentials' })
-    if (lockedUntil) await audit('login.locked_out', { lockedUntil: lockedUntil.toISOString() })
-    return lockedUntil ? { ok: false, reason: 'locked', lockedUntil } : { ok: false, reason: 'invalid_credentials' }
+    if (newLock) await audit('login.locked_out', { lockedUntil: newLock.toISOString() })
+    return { ok: false, reason: 'invalid_credentials' }
   }
   // Checked after the password so that a wrong password says nothing about the account's state.
   if (user.status !== 'active') {
     await audit('login.failed', { reason: 'inactive', status: user.status })
     return { ok: false, reason: 'inactive' }
   }
-  await repo.recordSuccessfulLogin(db, user.id)
+  await Promise.all([repo.recordSuccessfulLogin(db, user.id), recordLoginSuccess(db, key, source)])
   await audit('login.succeeded', { method: 'password' }, 'user')
   return { ok: true, userId: user.id }
 }

@@ -1,7 +1,8 @@
 /**
  * The sign-in pages the OIDC provider sends people to (`/interaction/{uid}`), and the
- * forgot/reset password pages. HTML forms, no JavaScript. Failed logins count towards the
- * account's lockout; attempts are also rate-limited per IP address and per username.
+ * forgot/reset password pages. HTML forms, no JavaScript. Failed logins lock the source out
+ * of that username, never the account itself (see accounts/login-throttle.ts); attempts are also
+ * rate-limited per IP address and per username and IP address.
  */
 import formbody from '@fastify/formbody'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -10,8 +11,10 @@ import { AppError } from '../../../errors/app-error.ts'
 import { confirmPendingLink } from '../federation/linking.ts'
 import federationRoutes from '../federation/routes.ts'
 import { authenticate, requestPasswordReset, setPasswordWithToken } from '../accounts/service.ts'
+import { forgetOldLoginFailures } from '../accounts/login-throttle.ts'
 import { passwordProblems } from '../accounts/password-policy.ts'
 import { formToken, formTokenValid, sameOrigin } from './csrf.ts'
+import { formProblemStatus, readFormFields } from './form-fields.ts'
 import { finishInteraction, grantRequestedScopes } from './finish.ts'
 import { pageLanguage } from './language.ts'
 import { textsFor } from './texts.ts'
@@ -66,7 +69,8 @@ export default async function interactionRoutes(
   const usernameBudget = app.createRateLimit({
     max: LOGIN_LIMITS.perUsernamePerMinute,
     timeWindow: 60_000,
-    keyGenerator: (r) => `login-user:${String((r.body as LoginBody | undefined)?.username ?? '').trim().toLowerCase()}`,
+    // Per username *and* IP: a budget per username alone would let anyone keep its owner out.
+    keyGenerator: (r) => `login-user:${String((r.body as LoginBody | undefined)?.username ?? '').trim().toLowerCase()}:${r.ip}`,
   })
   const spend = (...budgets: (typeof ipBudget)[]) =>
     async function loginBudget(request: FastifyRequest) {
@@ -77,6 +81,11 @@ export default async function interactionRoutes(
     }
   const perIp = spend(ipBudget)
   const perIpAndUsername = spend(ipBudget, usernameBudget)
+
+  // Failure records a day past their last failure and lock are dropped (login-throttle.ts).
+  const forget = () => forgetOldLoginFailures(app.db).catch((err: unknown) => app.log.warn({ err }, 'could not drop old login failures'))
+  const forgetTimer = setInterval(forget, 60 * 60 * 1000).unref()
+  app.addHook('onClose', async () => clearInterval(forgetTimer))
 
   app.get<{ Params: { uid: string } }>('/interaction/:uid', { schema: { hide: true }, errorHandler: htmlErrors }, async (request, reply) => {
     const details = await app.oidc.interactionDetails(request.raw, reply.raw)
@@ -98,20 +107,22 @@ export default async function interactionRoutes(
       const details = await app.oidc.interactionDetails(request.raw, reply.raw)
       const language = pageLanguage(request, details.params.ui_locales)
       const t = textsFor(language)
-      const { username = '', password = '', csrf } = request.body ?? {}
+      const form = readFormFields(request, ['username', 'password', 'csrf'])
+      if (!form.ok) return sendHtml(reply, formProblemStatus(form.problem), noticePage({ language, title: t.signIn, error: t.badForm }))
+      const { username, password, csrf } = form.fields
       const render = (status: number, error: string) =>
         sendHtml(reply, status, loginPage({ language, uid: details.uid, csrf: formToken(csrfSecret, details.uid), username, error, federated: federated() }))
       if (details.prompt.name !== 'login' || !sameOrigin(request, config.publicUrl) || !formTokenValid(csrfSecret, details.uid, csrf)) {
         return sendHtml(reply, 403, noticePage({ language, title: t.signIn, error: t.expired }))
       }
       if (!username || !password) return render(400, t.wrongPassword)
-      const result = await authenticate(app.db, username, password, { requestId: request.id })
+      const result = await authenticate(app.db, username, password, { requestId: request.id, ip: request.ip })
       if (!result.ok) {
         request.log.info({ reason: result.reason }, 'login refused')
-        if (result.reason === 'locked') {
-          return render(423, t.locked(result.lockedUntil.toLocaleString(language === 'id' ? 'id-ID' : 'en-GB', { timeZone: 'Asia/Jakarta', timeZoneName: 'short' })))
-        }
-        return render(result.reason === 'inactive' ? 403 : 401, result.reason === 'inactive' ? t.inactive : t.wrongPassword)
+        if (result.reason === 'inactive') return render(403, t.inactive)
+        // A wrong password, an unknown username and a locked source get one answer: same status,
+        // same page, same words (which mention the pause), so none of them can be told apart.
+        return render(401, t.wrongPassword)
       }
       // An external identity offered a link earlier in this sign-in is linked now, by this password.
       await confirmPendingLink(app.db, details.uid, result.userId, { requestId: request.id })
@@ -136,7 +147,9 @@ export default async function interactionRoutes(
       const language = pageLanguage(request)
       const t = textsFor(language)
       if (!sameOrigin(request, config.publicUrl)) return sendHtml(reply, 403, forgotPasswordPage({ language, error: t.expired }))
-      const { email = '', username = '' } = request.body ?? {}
+      const form = readFormFields(request, ['email', 'username'])
+      if (!form.ok) return sendHtml(reply, formProblemStatus(form.problem), forgotPasswordPage({ language, error: t.badForm }))
+      const { email, username } = form.fields
       if (email && username) {
         const { queued } = await requestPasswordReset(app.db, {
           email,
@@ -160,7 +173,9 @@ export default async function interactionRoutes(
     async (request, reply) => {
       const language = pageLanguage(request)
       const t = textsFor(language)
-      const { token = '', password = '', confirm = '' } = request.body ?? {}
+      const form = readFormFields(request, ['token', 'password', 'confirm'])
+      if (!form.ok) return sendHtml(reply, formProblemStatus(form.problem), noticePage({ language, title: t.resetTitle, error: t.badForm }))
+      const { token, password, confirm } = form.fields
       if (!sameOrigin(request, config.publicUrl)) return sendHtml(reply, 403, resetPasswordPage({ language, token, error: t.expired }))
       if (password !== confirm) return sendHtml(reply, 422, resetPasswordPage({ language, token, error: t.mismatch }))
       const problem = passwordProblems(password)
