@@ -98,3 +98,17 @@ t.test('the current, verified address again cancels a pending change', async (t)
   const live = await db.selectFrom('one_time_tokens').select('token_hash').where('user_id', '=', staffId).where('purpose', '=', 'confirm_email_change').where('consumed_at', 'is', null).execute()
   t.same(live, [], 'no confirmation link is left alive')
 })
+
+t.test('an unverified current address can be sent a confirmation link again, and then gets resets', async (t) => {
+  const freshId = await createActiveUser(app, context, superAdmin, org.orgId, 'non_admin', staff)
+  const { username, email } = await db.selectFrom('users').select(['username', 'email']).where('id', '=', freshId).executeTakeFirstOrThrow()
+  const again = await api(app, admin, 'PATCH', `/v1/orgs/${org.orgId}/users/${freshId}`, { email })
+  t.match(again.json(), { email, emailVerified: false, pendingEmail: email })
+  const confirmation = (await mails(email)).find((mail) => mail.template === 'email-change-confirmation')
+  t.ok(confirmation, 'a confirmation link went to the address')
+  t.notOk((await mails(email)).some((mail) => mail.template === 'email-change-notice'), 'no "your email is changing" notice for the same address')
+  const token = new URL(/(http:\/\/\S+)/.exec(confirmation!.body_text)![1]!).searchParams.get('token')!
+  t.equal((await app.inject({ method: 'POST', url: '/v1/account/email-verification', payload: { token } })).statusCode, 200)
+  await forgot(username, email)
+  t.ok((await mails(email)).some((mail) => mail.template === 'password-reset'), 'now verified, the address gets a reset link')
+})
