@@ -42,7 +42,11 @@ t.test('the login page offers OSS and SSO Kemendag', async (t) => {
 t.test('an OSS account of a registered business signs in as the user with the same verified email, and is linked', async (t) => {
   const email = 'budi.santoso@imporsejahtera.sandbox.test'
   await app.db.updateTable('users').set({ email }).where('id', '=', org.superAdmin.userId).execute()
-  await app.db.insertInto('account_contacts').values({ user_id: org.superAdmin.userId, email_verified_at: new Date(), verified_email: email }).execute()
+  await app.db
+    .insertInto('account_contacts')
+    .values({ user_id: org.superAdmin.userId, email_verified_at: new Date(), verified_email: email })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ email_verified_at: new Date(), verified_email: email }))
+    .execute()
   const { url: callback, page, idpUrl } = await federatedSignIn('oss', 'budi.santoso', 'Sandbox#2026')
   t.equal(idpUrl.origin, new URL(context.sandbox.ossUrl).origin, 'the browser went to the OSS identity provider')
   t.ok(callback.href.startsWith(redirectUri), `back at the application (${callback.href})`)

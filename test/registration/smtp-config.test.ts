@@ -2,7 +2,7 @@
 import t from 'tap'
 import { loadConfig } from '../../src/config.ts'
 
-const base = { LOG_LEVEL: 'silent', PUBLIC_URL: 'https://gateway.example' }
+const base = { LOG_LEVEL: 'silent', PUBLIC_URL: 'https://gateway.example', SANDBOX: 'true' }
 
 t.test('no SMTP settings: sandbox mailbox', async (t) => {
   t.equal(loadConfig(base).smtp, undefined)

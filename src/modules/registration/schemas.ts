@@ -138,7 +138,7 @@ export const RegistrationCheckSchema = Type.Object(
 export const RegistrationStatusSchema = Type.Union([Type.Literal('pending_review'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('refused')], {
   $id: 'RegistrationStatus',
   description:
-    '`pending_review`: checks passed, waiting for a platform operator (announced within 1×24 h); `approved`: the super admin account was mailed; `rejected`: see `decisionReason`; `refused` (operators only, never tracked): the data did not match the OSS/DJP records, kept with the precise reasons, which were also mailed to the contact address.',
+    '`pending_review`: checks passed, waiting for a platform operator (announced within 1×24 h); `approved`: the super admin account was mailed; `rejected`: see `decisionReason`; `refused` (operators only, never tracked): the data did not match the OSS/DJP records, kept with the precise reasons; the contact address got only a reference.',
 })
 
 const trackingNumberField = Type.String({ pattern: '^REG(-[A-Z2-7]{4}){5}$', examples: ['REG-7KQ2-M4XA-P5RD-3TWE-H6BN'] })

@@ -52,14 +52,14 @@ function isUniqueViolation(error: unknown): boolean {
 /**
  * The steps that compare the form with OSS and DJP KSWP records. Their precise findings (whether a
  * NIK is a person in charge, a taxpayer's standing) are not an anonymous caller's to learn: the
- * caller is told only that the data do not match; operators see the findings, the applicant gets
- * them by mail at the contact address.
+ * caller is told only that the data do not match; operators see the findings; the contact address
+ * gets a reference to quote to the helpdesk (see `storeRefusal`).
  */
 const RECORD_STEPS: ReadonlySet<string> = new Set(['oss', 'djp'])
 
 const RECORDS_MISMATCH = {
-  en: 'the data do not match the OSS/DJP records: check the NIB, the NPWP, and the applicant\'s NIK and full name as registered in OSS; the details were mailed to the contact address',
-  id: 'data tidak sesuai dengan data OSS/DJP: periksa NIB, NPWP, serta NIK dan nama lengkap pemohon sebagaimana terdaftar di OSS; rinciannya telah dikirim ke alamat email kontak',
+  en: 'the data do not match the OSS/DJP records: check the NIB, the NPWP, and the applicant\'s NIK and full name as registered in OSS; a reference was mailed to the contact address',
+  id: 'data tidak sesuai dengan data OSS/DJP: periksa NIB, NPWP, serta NIK dan nama lengkap pemohon sebagaimana terdaftar di OSS; nomor referensi telah dikirim ke alamat email kontak',
 }
 
 /** The one answer to a submission that does not match the records, whatever the mismatch. */
@@ -164,18 +164,22 @@ function documentDetails(upload: UploadedDocument | undefined) {
   return { document: upload ? { sha256: upload.sha256, sizeBytes: upload.content.length } : null }
 }
 
-/** The findings go where operators read them (a `refused` registration) and to the contact address; the upload is not kept. */
+/**
+ * The findings go where operators read them (a `refused` registration); the contact address only
+ * learns that the data did not match, with a reference for the helpdesk. The address is whatever
+ * the caller typed, so mailing the precise findings there would turn registration back into the
+ * anonymous lookup it must not be (is this NIK a person in charge of that NIB?). The upload is not kept.
+ */
 async function storeRefusal(db: Kysely<Database>, context: CheckContext, checks: CheckResult[], upload: UploadedDocument | undefined) {
   await db.transaction().execute(async (trx) => {
     const row = await repo.insertRegistration(trx, { ...registrationRow(context, checks), status: 'refused' })
     await repo.insertEvent(trx, { registrationId: row.id, event: 'refused', actorUserId: null, details: documentDetails(upload) })
-    await queueMail(trx, refusalMail(context, checks))
+    await queueMail(trx, refusalMail(context, row.tracking_number))
   })
 }
 
-/** Field by field, in both languages; a taxpayer's KSWP reason stays with the operator. */
-function refusalMail(context: CheckContext, checks: CheckResult[]) {
-  const findings = checks.filter((check) => check.status === 'failed' && RECORD_STEPS.has(check.step)).flatMap((check) => check.errors)
+/** In both languages; names no finding, only where the data come from and the reference. */
+function refusalMail(context: CheckContext, reference: string) {
   return {
     to: context.normalised.email,
     template: 'registration-refused',
@@ -183,9 +187,9 @@ function refusalMail(context: CheckContext, checks: CheckResult[]) {
     text: [
       `Pendaftaran INSW untuk ${context.form.organisationName.trim()} tidak dapat diproses: data tidak sesuai dengan data OSS/DJP. / The INSW registration could not be processed: the data do not match the OSS/DJP records.`,
       '',
-      ...findings.map((finding) => `- ${finding.pointer.replace(/^\/form\//, '')}: ${finding.detail.id} / ${finding.detail.en}`),
+      `Nomor referensi / Reference: ${reference}`,
       '',
-      'Perbaiki data (di OSS bila perlu) lalu daftar kembali. Bila Anda tidak mengajukan pendaftaran ini, abaikan email ini. / Correct the data (at OSS if needed) and register again. If you did not submit this registration, ignore this mail.',
+      'Periksa NIB, NPWP, nama dan NIK penanggung jawab (di OSS bila perlu) lalu daftar kembali; layanan bantuan INSW dapat menjelaskan rinciannya dengan nomor referensi ini. Bila Anda tidak mengajukan pendaftaran ini, abaikan email ini. / Check the NIB, the NPWP and the person in charge\'s name and NIK (at OSS if needed) and register again; the INSW helpdesk can explain the details given this reference. If you did not submit this registration, ignore this mail.',
     ].join('\n'),
   }
 }

@@ -13,7 +13,7 @@ export const djpCheck: Check = {
     }
     if (confirmation.status === 'INVALID') {
       // KSWP's own words (a taxpayer's compliance reason) go to the step's reason, which only
-      // operators read; the field error, which is also mailed, does not carry them.
+      // operators read; even the field error stays with operators.
       const why = confirmation.reason ? `: ${confirmation.reason}` : ''
       return failed([fieldError('/form/npwp', 'djp_npwp_invalid', 'DJP KSWP reports the taxpayer is not in good standing', 'DJP (KSWP) menyatakan status wajib pajak tidak valid')], {
         en: `DJP KSWP reports the taxpayer is not in good standing${why}`,
