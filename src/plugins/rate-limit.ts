@@ -4,7 +4,7 @@
  * one), and their own on the OIDC provider's routes, which attackers target (see below).
  * `/health/*` is never limited. Every number comes from configuration (RATE_LIMIT_*).
  *
- * Without REDIS_URL the counters are @fastify/rate-limit's in-process LRU: a map look-up per
+ * Without REDIS_URL the counters are a Map in the process: a look-up and an increment per
  * request. With it, every instance draws on the same budget through a local budget synchronised
  * in batches (rate-limit-store.ts says why and how precise). Answers 429 problem+json with
  * `Retry-After` and the `RateLimit-*` headers (IETF draft).
@@ -15,7 +15,7 @@ import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import { AppError } from '../errors/app-error.ts'
 import { OIDC_MOUNT_PATH } from '../modules/identity/oidc/provider.ts'
-import { batchedRedisStore } from './rate-limit-store.ts'
+import { BatchedRedisCounters, counterStore, InMemoryCounters } from './rate-limit-store.ts'
 
 export interface RateLimitOptions {
   redisUrl?: string
@@ -131,7 +131,7 @@ async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions):
     // The provider's routes, added earlier by the oidc plugin, escape this global hook: their own budgets are below.
     keyGenerator: callerKey,
     enableDraftSpec: true,
-    ...(redis ? { store: batchedRedisStore(redis, limits.nameSpace) as unknown as RateLimitPluginOptions['store'] } : {}),
+    store: counterStore(redis ? new BatchedRedisCounters(redis, limits.nameSpace) : new InMemoryCounters()) as unknown as RateLimitPluginOptions['store'],
     // A Redis outage must not take the API down: requests pass while it is unreachable.
     skipOnError: true,
     errorResponseBuilder: (_request, context) => tooMany(context.max, Math.ceil(context.ttl / 1000)),

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import t from 'tap'
-import { BatchedRedisCounters, leaseSize } from '../../src/plugins/rate-limit-store.ts'
+import { BatchedRedisCounters, InMemoryCounters, leaseSize } from '../../src/plugins/rate-limit-store.ts'
 
 const REDIS_URL = process.env.REDIS_URL || undefined
 const NAMESPACE = `insw-gw-rl-store-test:${randomUUID()}:`
@@ -16,6 +16,20 @@ t.test('lease sizes: exact for small budgets, a twentieth otherwise, at most 100
   t.equal(leaseSize(20), 1)
   t.equal(leaseSize(600), 30)
   t.equal(leaseSize(600_000), 1000)
+})
+
+t.test('in memory: a fixed window per key, counted synchronously, read without spending', async (t) => {
+  const counters = new InMemoryCounters()
+  const seen: { current: number; ttl: number }[] = []
+  for (let i = 0; i < 3; i++) counters.incr('caller', 50, 2, (_error, count) => seen.push(count!))
+  t.same(seen.map((count) => count.current), [1, 2, 3], 'answered before incr returns: no promise, no tick')
+  t.ok(seen.every((count) => count.ttl > 0 && count.ttl <= 50), 'ttl within the window')
+  counters.read('caller', (_error, count) => t.equal(count!.current, 3, 'read sees the count'))
+  counters.read('caller', (_error, count) => t.equal(count!.current, 3, 'and does not spend'))
+  counters.incr('another', 50, 2, (_error, count) => t.equal(count!.current, 1, 'keys count apart'))
+  await new Promise((resolve) => setTimeout(resolve, 60))
+  counters.incr('caller', 50, 2, (_error, count) => t.equal(count!.current, 1, 'a new window starts afresh'))
+  counters.read('nobody', (_error, count) => t.same(count, { current: 0, ttl: 0 }, 'an unknown key reads as unspent'))
 })
 
 t.test('with Redis', { skip: REDIS_URL ? false : 'REDIS_URL is not set' }, async (t) => {
