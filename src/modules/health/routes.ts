@@ -21,7 +21,7 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
         summary: 'Liveness: the process is up',
         tags: ['Health'],
         security: [],
-        response: { 200: Type.Ref('Liveness'), ...problemResponses('INTERNAL_ERROR') },
+        response: { 200: Type.Ref('Liveness'), ...problemResponses('BAD_REQUEST', 'INTERNAL_ERROR') },
       },
       // Load balancers probe as often as they like: health is never rate-limited.
       config: { rateLimit: false },
@@ -40,7 +40,7 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
         response: {
           200: Type.Ref('Readiness', { description: 'Ready (or degraded: an upstream circuit is not closed).' }),
           503: Type.Ref('Readiness', { description: 'Not ready: the database is unreachable.' }),
-          ...problemResponses('INTERNAL_ERROR'),
+          ...problemResponses('BAD_REQUEST', 'INTERNAL_ERROR'),
         },
       },
       config: { rateLimit: false },
