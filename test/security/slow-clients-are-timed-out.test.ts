@@ -10,7 +10,7 @@ import { setupTestContext, startListeningApp } from '../helpers/app.ts'
 
 const TIMEOUT_MS = 1000
 /** Time allowed beyond the timeout: Node's deadline check runs every 100 ms here; the machine may be busy. */
-const GRACE_MS = 2000
+const GRACE_MS = 3000
 const BODY_TRICKLERS = 150
 const HEADER_TRICKLERS = 20
 const TRICKLE_EVERY_MS = 100
@@ -73,4 +73,21 @@ t.test(`${BODY_TRICKLERS} sockets trickling a body (and ${HEADER_TRICKLERS} tric
 
   const after = await fetch(`${url}/health/live`)
   t.equal(after.status, 200, 'the gateway still answers afterwards')
+})
+
+t.test('an idle keep-alive connection is not cut off by the request deadlines: only slow requests are', async (t) => {
+  const socket = connect({ host: hostname, port: Number(port) })
+  t.teardown(() => socket.destroy())
+  let received = ''
+  socket.on('data', (chunk) => (received += chunk.toString()))
+  const request = `GET /health/live HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`
+  await new Promise<void>((resolve) => socket.on('connect', () => resolve()))
+  socket.write(request)
+  // Idle between requests for longer than the request and header timeouts.
+  await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS * 1.8))
+  t.notOk(socket.destroyed, 'still open after idling past the request timeout')
+  socket.write(request)
+  const deadline = performance.now() + 3000
+  while ((received.match(/HTTP\/1\.1 200/g) ?? []).length < 2 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  t.equal((received.match(/HTTP\/1\.1 200/g) ?? []).length, 2, 'both requests on the one connection answered 200')
 })
