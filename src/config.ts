@@ -47,6 +47,10 @@ export interface Config {
    * `/v1/sandbox/*` routes. Never a fallback: `SANDBOX=true`, or no upstream configured at all.
    */
   sandbox: boolean
+  /** Request budgets, already multiplied by `scale`. */
+  rateLimits: RateLimitSettings
+  /** Slow clients are cut off: see HttpTimeouts. */
+  httpTimeouts: HttpTimeouts
 }
 
 /** Registration submissions an hour: per client IP, and per NIB (or NPWP without an NIB). */
@@ -63,6 +67,59 @@ export interface OneTimeCodeLimits {
   /** Codes one mobile number may receive per day, whoever asks. */
   perNumberPerDay: number
 }
+
+/**
+ * How long a client may take. A client trickling its headers or body (slowloris) holds a socket
+ * and memory; these bound it. Headers must arrive within `headersMs`, the whole request (body
+ * included) within `requestMs`; an idle keep-alive connection is closed after `keepAliveMs`.
+ */
+export interface HttpTimeouts {
+  requestMs: number
+  headersMs: number
+  keepAliveMs: number
+}
+
+/**
+ * Every request budget (requests a minute), each from its own RATE_LIMIT_* variable. The values
+ * here are already multiplied by RATE_LIMIT_SCALE, so a load test raises them all at once and
+ * runs with the limiter working (its cost in every figure) but not refusing.
+ */
+export interface RateLimitSettings {
+  /** RATE_LIMIT_SCALE; also multiplies an organisation's own limit set by an operator. */
+  scale: number
+  /** Per caller on the API: a person (token subject), else the IP address. */
+  apiPerMinute: number
+  /** Shared by one organisation's machine clients, unless an operator set the organisation's own. */
+  organisationPerMinute: number
+  /** Per client on /oidc/* (per IP address without one). */
+  oidcPerMinute: number
+  /** Failed /oidc/* requests (bad client credentials, grants) per source IP address. */
+  oidcFailuresPerIpPerMinute: number
+  /** Failed client authentications per client id; the client presenting its right secret still passes. */
+  oidcFailuresPerClientPerMinute: number
+  /** Sign-in attempts per IP address and per username. */
+  signInPerIpPerMinute: number
+  signInPerUsernamePerMinute: number
+  /** Public registration tracking look-ups per IP address, and of those, look-ups of unknown numbers. */
+  registrationLookupsPerMinute: number
+  registrationUnknownPerMinute: number
+}
+
+/** Today's budgets: the RATE_LIMIT_* variable, its default, and where it lands in RateLimitSettings. */
+export const RATE_LIMIT_VARIABLES = [
+  ['RATE_LIMIT_API_PER_MINUTE', 600, 'apiPerMinute'],
+  ['RATE_LIMIT_ORGANISATION_PER_MINUTE', 600, 'organisationPerMinute'],
+  ['RATE_LIMIT_OIDC_PER_MINUTE', 60, 'oidcPerMinute'],
+  ['RATE_LIMIT_OIDC_FAILURES_PER_IP', 30, 'oidcFailuresPerIpPerMinute'],
+  ['RATE_LIMIT_OIDC_FAILURES_PER_CLIENT', 30, 'oidcFailuresPerClientPerMinute'],
+  ['RATE_LIMIT_SIGN_IN_PER_IP', 30, 'signInPerIpPerMinute'],
+  ['RATE_LIMIT_SIGN_IN_PER_USERNAME', 10, 'signInPerUsernamePerMinute'],
+  ['RATE_LIMIT_REGISTRATION_LOOKUPS_PER_IP', 60, 'registrationLookupsPerMinute'],
+  ['RATE_LIMIT_REGISTRATION_UNKNOWN_PER_IP', 10, 'registrationUnknownPerMinute'],
+] as const satisfies readonly (readonly [string, number, Exclude<keyof RateLimitSettings, 'scale'>])[]
+
+const MAX_BUDGET = 1_000_000
+const MAX_SCALE = 1_000_000
 
 export interface SmtpSettings {
   /** `smtp://user:pass@host:587` or `smtps://…`; or the host, port and credentials below. */
@@ -166,6 +223,22 @@ function parseInteger(env: Env, name: string, fallback: number, min: number, max
   return Number(raw)
 }
 
+function parseRateLimits(env: Env): RateLimitSettings {
+  const scale = parseInteger(env, 'RATE_LIMIT_SCALE', 1, 1, MAX_SCALE)
+  const settings = { scale } as RateLimitSettings
+  for (const [name, fallback, field] of RATE_LIMIT_VARIABLES) settings[field] = parseInteger(env, name, fallback, 1, MAX_BUDGET) * scale
+  return settings
+}
+
+function parseHttpTimeouts(env: Env): HttpTimeouts {
+  const requestMs = parseInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000)
+  const headersMs = parseInteger(env, 'HEADERS_TIMEOUT_MS', Math.min(10_000, requestMs), 100, 600_000)
+  if (headersMs > requestMs) throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${requestMs})`)
+  // Longer than the usual load balancer's idle timeout (60 s), so the balancer closes first.
+  const keepAliveMs = parseInteger(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000)
+  return { requestMs, headersMs, keepAliveMs }
+}
+
 function removeUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
 }
@@ -203,10 +276,11 @@ function parseSmtp(env: Env, publicUrl: string): SmtpSettings | undefined {
 }
 
 /** Each submission costs an OSS and a KSWP look-up and may store and mail a refusal: both are bounded. */
-function parseRegistrationBudgets(env: Env): RegistrationBudgets {
+/** Multiplied by RATE_LIMIT_SCALE like every other budget. */
+function parseRegistrationBudgets(env: Env, scale: number): RegistrationBudgets {
   return {
-    perIpPerHour: parseInteger(env, 'REGISTRATION_PER_IP', 20, 1, 100_000),
-    perNibPerHour: parseInteger(env, 'REGISTRATION_PER_NIB', 5, 1, 100_000),
+    perIpPerHour: parseInteger(env, 'REGISTRATION_PER_IP', 20, 1, 100_000) * scale,
+    perNibPerHour: parseInteger(env, 'REGISTRATION_PER_NIB', 5, 1, 100_000) * scale,
   }
 }
 
@@ -267,6 +341,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!sandbox && !jwks) throw new ConfigError('OIDC_JWKS', 'or OIDC_JWKS_FILE is required outside sandbox mode')
   if (!sandbox && !cookieKeys?.length) throw new ConfigError('OIDC_COOKIE_KEYS', 'is required outside sandbox mode')
   if (cookieKeys?.some((key) => key.length < 32)) throw new ConfigError('OIDC_COOKIE_KEYS', 'must be secrets of at least 32 characters')
+  const rateLimits = parseRateLimits(env)
   return {
     port,
     host,
@@ -285,8 +360,10 @@ export function loadConfig(env: Env = process.env): Config {
     oidc: { jwks, cookieKeys, accessTokenTtl: parseInteger(env, 'ACCESS_TOKEN_TTL', 300, 60, 3600), pushedAuthorizationRequests: optional(env, 'OIDC_PAR') === 'true' },
     trustProxy: optional(env, 'TRUST_PROXY') === 'true',
     smtp: parseSmtp(env, publicUrl),
-    registration: parseRegistrationBudgets(env),
+    registration: parseRegistrationBudgets(env, rateLimits.scale),
     federation: removeUndefined({ oss: parseIdp(env, 'OSS_SSO'), sso_kemendag: parseIdp(env, 'KEMENDAG_SSO') }),
     sandbox,
+    rateLimits,
+    httpTimeouts: parseHttpTimeouts(env),
   }
 }
