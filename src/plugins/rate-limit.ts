@@ -40,12 +40,22 @@ function callerKey(request: FastifyRequest): string {
   return principal ? `${principal.kind}:${principal.subject}` : `ip:${request.ip}`
 }
 
+/** RFC 6749 §2.3.1 form-encodes the Basic credentials; a stray `%` is the client's mistake, not a 500. */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
+}
+
 /** The client id of an OAuth client authenticating with HTTP Basic, else the IP address. */
 function tokenEndpointKey(request: FastifyRequest): string {
   const authorization = request.headers.authorization
   if (authorization?.startsWith('Basic ')) {
     const clientId = Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':')[0]
-    if (clientId) return `client:${decodeURIComponent(clientId)}`
+    // The provider itself answers a malformed header with invalid_request; the key must not throw first.
+    if (clientId) return `client:${safeDecode(clientId)}`
   }
   return `ip:${request.ip}`
 }
