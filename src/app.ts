@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import type { Config, FederationSettings } from './config.ts'
 import type { DatabaseHandle } from './db/database.ts'
 import { boundedValidatorFactory } from './http/bounded-validation.ts'
+import { useBoundedJsonParser } from './http/json-body.ts'
 import { createLogger } from './logger.ts'
 import healthRoutes from './modules/health/routes.ts'
 import interactionRoutes from './modules/identity/interactions/routes.ts'
@@ -86,6 +87,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   })
   // A JSON API: text/plain bodies are a client mistake (415), not a string to validate.
   app.removeContentTypeParser('text/plain')
+  // JSON whose parsing alone would block the event loop (deep nesting, thousands of distinct names) is refused first.
+  useBoundedJsonParser(app)
 
   await app.register(errorsPlugin)
   await app.register(requestContextPlugin)

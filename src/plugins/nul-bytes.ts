@@ -12,20 +12,33 @@ import { negotiateLanguage } from '../errors/language.ts'
 
 const escapePointer = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
 
+interface Frame {
+  value: unknown
+  parent?: Frame
+  key?: string
+}
+
+/** The JSON pointer of a frame, built only once something is found (not for every value visited). */
+function pointerOf(frame: Frame): string {
+  const keys: string[] = []
+  for (let at: Frame | undefined = frame; at?.key !== undefined; at = at.parent) keys.push(escapePointer(at.key))
+  return keys.reverse().map((key) => `/${key}`).join('')
+}
+
 /** JSON pointer of the first string (or key) holding U+0000, else undefined. Iterative: no stack overflow on deep input. */
 export function findNul(value: unknown): string | undefined {
-  const stack: [unknown, string][] = [[value, '']]
+  const stack: Frame[] = [{ value }]
   while (stack.length) {
-    const [node, pointer] = stack.pop()!
+    const frame = stack.pop()!
+    const node = frame.value
     if (typeof node === 'string') {
-      if (node.includes('\0')) return pointer
+      if (node.includes('\0')) return pointerOf(frame)
     } else if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], `${pointer}/${i}`])
+      for (let i = node.length - 1; i >= 0; i--) stack.push({ value: node[i], parent: frame, key: String(i) })
     } else if (node !== null && typeof node === 'object' && !Buffer.isBuffer(node)) {
       for (const key of Object.keys(node)) {
-        const child = `${pointer}/${escapePointer(key)}`
-        if (key.includes('\0')) return child
-        stack.push([(node as Record<string, unknown>)[key], child])
+        if (key.includes('\0')) return pointerOf({ value: undefined, parent: frame, key })
+        stack.push({ value: (node as Record<string, unknown>)[key], parent: frame, key })
       }
     }
   }

@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../../errors/app-error.ts'
+import { jsonComplexityProblem, tooComplex } from '../../http/json-body.ts'
 import { inspectPdf } from './pdf.ts'
 
 export const MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -92,6 +93,8 @@ export async function readSubmission(request: FastifyRequest): Promise<ParsedSub
     }
   }
   if (formText === undefined) return { form: undefined, upload }
+  const problem = jsonComplexityProblem(formText)
+  if (problem) throw tooComplex(problem)
   try {
     return { form: JSON.parse(formText), upload }
   } catch (error) {
