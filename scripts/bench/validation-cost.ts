@@ -11,10 +11,11 @@
  * ROUNDS times; the median counts. Run alone: `npx node scripts/bench/validation-cost.ts`.
  */
 import { createPrivateKey, randomUUID, sign } from 'node:crypto'
+import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { Agent, request } from 'undici'
-import { buildApp } from '../../src/app.ts'
+import { buildApp, DEFAULT_BODY_LIMIT } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.ts'
 import { apiAudienceOf, issuerOf } from '../../src/modules/identity/oidc/provider.ts'
@@ -24,8 +25,8 @@ import type { BenchPart } from './part.ts'
 const REQUEST_FLOOR_MS = 50
 const UNRELATED_FLOOR_MS = 100
 const ROUNDS = 3
-/** Under the gateway's 1 MiB JSON body limit, with room for the envelope. */
-const BODY_BUDGET = 1024 * 1024 - 4096
+/** Under the gateway's JSON body limit, with room for the envelope. */
+const BODY_BUDGET = DEFAULT_BODY_LIMIT - 1024
 /** The registration's JSON form part is limited to 64 KiB inside its multipart body. */
 const FORM_BUDGET = 64 * 1024 - 1024
 const PUBLIC_URL = 'http://gateway.bench'
@@ -34,7 +35,7 @@ type Schema = Record<string, unknown>
 interface Operation { method: string; path: string; multipart: boolean; schema: Schema }
 /** `text`: the JSON as sent (deep nesting is built as text: JSON.stringify would overflow the stack). */
 interface Case { label: string; text: string }
-interface Row { operation: string; worstCase: string; requestMs: number; unrelatedMs: number; status: number; pass: boolean }
+interface Row { operation: string; worstCase: string; cpuMs: number; requestMs: number; unrelatedMs: number; status: number; pass: boolean }
 
 function resolve(schema: Schema, shared: Record<string, Schema>): Schema {
   let node = schema
@@ -116,12 +117,10 @@ function casesFor(operation: Operation, shared: Record<string, Schema>): Case[] 
     cases.push({ label: `${label}: long string`, body: setPath(base, path, 'a-'.repeat(Math.floor((budget - 200) / 2))) })
   }
   const unknown: Record<string, unknown> = typeof base === 'object' && base !== null ? { ...(base as object) } : {}
-  for (let i = 0; JSON.stringify(unknown).length < budget - 64 * 1024; i++) {
-    for (let j = 0; j < 1000; j++) unknown[`f${i}_${j}`] = 1
-  }
+  for (let i = 0; JSON.stringify(unknown).length < budget - 2048; i++) unknown[`f${i}`] = 1
   cases.push({ label: 'many unknown fields', body: unknown })
   // Just under the distinct-name limit, repeated: many wide objects of the same shape.
-  const wide = Object.fromEntries(Array.from({ length: 900 }, (_, i) => [`w${i}`, 1]))
+  const wide = Object.fromEntries(Array.from({ length: 190 }, (_, i) => [`w${i}`, 1]))
   cases.push({ label: 'wide objects', body: typeof base === 'object' && base !== null ? { ...(base as object), wide: fill(wide, budget - 1024) } : fill(wide, budget - 1024) })
   const depth = Math.floor((budget - 1024) / 2)
   const prefix = typeof base === 'object' && base !== null && !Array.isArray(base) ? `${JSON.stringify(base).slice(0, -1)},"nested":` : ''
@@ -171,6 +170,20 @@ export async function run(): Promise<BenchPart> {
       rateLimits: { apiPerMinute: 1e9, tokenPerMinute: 1e9 },
     })
     resources.app = app
+    // CPU the gateway spends on each request, from before its body is read to its answer: what
+    // one request costs the event loop, whatever else the machine is doing (wall times are also
+    // shown; on a machine busier than its cores they stretch).
+    const cpuAtStart = new WeakMap<object, NodeJS.CpuUsage>()
+    const cpuMsById = new Map<string, number>()
+    app.addHook('onRequest', async (request) => {
+      if (request.id.startsWith('bench-')) cpuAtStart.set(request, process.cpuUsage())
+    })
+    app.addHook('onResponse', async (request) => {
+      const start = cpuAtStart.get(request)
+      if (!start) return
+      const used = process.cpuUsage(start)
+      cpuMsById.set(request.id, (used.user + used.system) / 1000)
+    })
     const address = await app.listen({ port: 0, host: '127.0.0.1' })
     resources.agent = new Agent({ connections: 8, pipelining: 0 })
     const dispatcher = resources.agent
@@ -205,15 +218,21 @@ export async function run(): Promise<BenchPart> {
         .replace('{clientId}', 'bench-client')
         .replace('{trackingNumber}', 'REG-AAAA-BBBB-CCCC-DDDD-EEEE')
 
-    const send = async (operation: Operation, body: string): Promise<{ ms: number; status: number }> => {
+    const send = async (operation: Operation, body: string): Promise<{ ms: number; cpuMs: number; status: number }> => {
       const operatorRoute = operation.path.startsWith('/v1/operator/') || /\/(menus|rate-limit|sync)$/.test(operation.path) && operation.method !== 'GET'
       const payload = operation.multipart ? multipartOf(body) : { body, type: 'application/json' }
-      const headers: Record<string, string> = { 'content-type': payload.type }
+      const id = `bench-${randomUUID()}`
+      const headers: Record<string, string> = { 'content-type': payload.type, 'x-request-id': id }
       if (!operation.path.startsWith('/v1/registrations') && !operation.path.startsWith('/v1/sandbox/')) headers.authorization = `Bearer ${operatorRoute ? operatorToken() : memberToken()}`
       const started = performance.now()
       const response = await request(`${address}${urlOf(operation.path)}`, { method: operation.method as 'POST', headers, body: payload.body, dispatcher })
       await response.body.dump()
-      return { ms: performance.now() - started, status: response.statusCode }
+      const ms = performance.now() - started
+      // onResponse runs after the answer is written: give it a turn.
+      for (let i = 0; i < 20 && !cpuMsById.has(id); i++) await new Promise((resolve) => setTimeout(resolve, 1))
+      const cpuMs = cpuMsById.get(id) ?? Number.NaN
+      cpuMsById.delete(id)
+      return { ms, cpuMs, status: response.statusCode }
     }
     const unrelated = async (): Promise<number> => {
       const started = performance.now()
@@ -228,6 +247,7 @@ export async function run(): Promise<BenchPart> {
       for (const testCase of casesFor(operation, shared)) {
         await send(operation, testCase.text)
         const requestTimes: number[] = []
+        const cpuTimes: number[] = []
         const unrelatedTimes: number[] = []
         let status = 0
         for (let round = 0; round < ROUNDS; round++) {
@@ -236,31 +256,39 @@ export async function run(): Promise<BenchPart> {
           await new Promise((resolve) => setImmediate(resolve))
           const [big, small] = await Promise.all([inFlight, unrelated()])
           requestTimes.push(big.ms)
+          cpuTimes.push(big.cpuMs)
           unrelatedTimes.push(small)
           status = big.status
         }
         const row: Row = {
           operation: `${operation.method} ${operation.path}`,
           worstCase: testCase.label,
+          cpuMs: median(cpuTimes),
           requestMs: median(requestTimes),
           unrelatedMs: median(unrelatedTimes),
           status,
           pass: false,
         }
-        row.pass = row.requestMs <= REQUEST_FLOOR_MS && row.unrelatedMs <= UNRELATED_FLOOR_MS && row.status < 500
-        if (!worst || row.requestMs > worst.requestMs) worst = { ...row, pass: row.pass && (worst?.pass ?? true) }
+        row.pass = row.cpuMs <= REQUEST_FLOOR_MS && row.unrelatedMs <= UNRELATED_FLOOR_MS && row.status < 500
+        if (!worst || row.cpuMs > worst.cpuMs) worst = { ...row, pass: row.pass && (worst?.pass ?? true) }
         else worst.pass &&= row.pass
       }
       if (worst) rows.push(worst)
     }
 
     const pass = rows.every((row) => row.pass)
+    const [load] = os.loadavg()
     const markdown = [
-      `Worst request per operation with a body (median of ${ROUNDS}, over a loopback socket): at most ${REQUEST_FLOOR_MS} ms, and a GET /health/live sent meanwhile at most ${UNRELATED_FLOOR_MS} ms; never a 5xx.`,
+      `Worst request per operation with a body (median of ${ROUNDS}, over a loopback socket): it costs the gateway at most ${REQUEST_FLOOR_MS} ms of CPU, a GET /health/live sent meanwhile answers within ${UNRELATED_FLOOR_MS} ms, and nothing answers 5xx. Shapes tried per operation: huge arrays (invalid objects, duplicates), long strings, many unknown fields, wide objects, deep nesting, each just under the body limit (${DEFAULT_BODY_LIMIT / 1024} KiB for JSON, 64 KiB for the registration's form part).`,
       '',
-      '| Operation | Worst case | Status | Request ms | /health/live ms | Floor held |',
-      '| --- | --- | ---: | ---: | ---: | :---: |',
-      ...rows.map((row) => `| \`${row.operation}\` | ${row.worstCase} | ${row.status} | ${row.requestMs.toFixed(1)} | ${row.unrelatedMs.toFixed(1)} | ${row.pass ? 'yes' : '**no**'} |`),
+      `Machine: ${os.cpus().length} cores, load average ${load?.toFixed(1)} (wall times stretch when the load exceeds the cores).`,
+      '',
+      '| Operation | Worst case | Status | CPU ms | Wall ms | /health/live ms | Floor held |',
+      '| --- | --- | ---: | ---: | ---: | ---: | :---: |',
+      ...rows.map(
+        (row) =>
+          `| \`${row.operation}\` | ${row.worstCase} | ${row.status} | ${row.cpuMs.toFixed(1)} | ${row.requestMs.toFixed(1)} | ${row.unrelatedMs.toFixed(1)} | ${row.pass ? 'yes' : '**no**'} |`,
+      ),
     ].join('\n')
     return { title: 'Validation cost of the worst requests', markdown, pass }
   } finally {
