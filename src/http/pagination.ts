@@ -8,6 +8,7 @@
  */
 import { Type, type TSchema } from 'typebox'
 import { AppError } from '../errors/app-error.ts'
+import { isTimestamp } from './timestamp.ts'
 
 export const DEFAULT_PAGE_SIZE = 20
 export const MAX_PAGE_SIZE = 100
@@ -40,18 +41,38 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url')
 }
 
-export function decodeCursor(raw: string | undefined): Cursor | undefined {
-  if (raw === undefined) return undefined
-  try {
-    const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[]
-    if (typeof at === 'string' && typeof id === 'string') return { at, id }
-  } catch {
-    // fall through to the client error below
-  }
-  throw new AppError('VALIDATION_FAILED', {
+/** A position as PostgreSQL prints a timestamptz (`2026-11-22 08:00:00.123456+00`), as keysetPosition() makes it. */
+const POSTGRES_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)([+-]\d{2})(:\d{2})?$/
+/** Ids the lists page by: UUIDs, or text ids such as client ids (letters, digits, `.`, `_`, `-`). */
+const CURSOR_ID = /^[A-Za-z0-9._-]{1,128}$/
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The answer to a cursor this API did not issue (forged, tampered, truncated): a 422, never a 500. */
+export function invalidCursor(): AppError {
+  return new AppError('VALIDATION_FAILED', {
     detail: { en: 'The cursor is not one this API issued.', id: 'Kursor bukan berasal dari API ini.' },
     errors: [{ pointer: '/cursor', in: 'query', detail: 'not a cursor from a previous page', reason: 'cursor' }],
   })
+}
+
+function isCursorTimestamp(at: string): boolean {
+  const match = POSTGRES_TIMESTAMP.exec(at)
+  return match !== null && isTimestamp(`${match[1]}T${match[2]}${match[3]}${match[4] ?? ':00'}`)
+}
+
+/** Decodes `?cursor=`; anything but a position this API could have issued is a client error. */
+export function decodeCursor(raw: string | undefined): Cursor | undefined {
+  if (raw === undefined) return undefined
+  let decoded: unknown
+  try {
+    decoded = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'))
+  } catch {
+    throw invalidCursor()
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalidCursor()
+  const [at, id] = decoded as unknown[]
+  if (typeof at !== 'string' || typeof id !== 'string' || !isCursorTimestamp(at) || !CURSOR_ID.test(id)) throw invalidCursor()
+  return { at, id }
 }
 
 /**

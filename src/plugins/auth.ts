@@ -36,6 +36,7 @@ interface AccessTokenClaims {
   org_id?: string
   jti?: string
   exp: number
+  iat: number
 }
 
 declare module 'fastify' {
@@ -118,6 +119,29 @@ function bearerChallenge(error?: string, description?: string, scope?: string): 
   return `Bearer ${parts.join(', ')}`
 }
 
+/** Clock difference tolerated between the token's issuer and this resource server. */
+const CLOCK_SKEW_SECONDS = 60
+/** Client ids are printable ASCII (generated, or configured such as `swagger-ui`). */
+const CLIENT_ID = /^[\x21-\x7e]{1,255}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * Checks beyond the signature: a token is refused (401, never a 500 further on) when it was
+ * issued in the future, lives longer than the provider issues tokens for, or names a user or
+ * organisation by something that is not an id. Returns why, or undefined when plausible.
+ */
+function implausibleClaims(claims: AccessTokenClaims, accessTokenTtl: number): string | undefined {
+  const now = Math.floor(Date.now() / 1000)
+  if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number') return 'the access token lacks iat or exp'
+  if (claims.iat > now + CLOCK_SKEW_SECONDS) return 'the access token was issued in the future'
+  if (claims.exp - claims.iat > accessTokenTtl + CLOCK_SKEW_SECONDS) return 'the access token lives longer than this API allows'
+  if (typeof claims.sub !== 'string' || typeof claims.client_id !== 'string' || !CLIENT_ID.test(claims.client_id)) return 'the access token names no valid client'
+  // People are users.id (a UUID); machine clients are their client id (sub = client_id).
+  if (claims.sub !== claims.client_id && !UUID.test(claims.sub)) return 'the access token subject is not a user id'
+  if (claims.org_id !== undefined && (typeof claims.org_id !== 'string' || !UUID.test(claims.org_id))) return 'the access token organisation is not an organisation id'
+  return undefined
+}
+
 export function requirePrincipal(request: FastifyRequest): Principal {
   if (!request.principal) throw new AppError('UNAUTHENTICATED', { headers: { 'www-authenticate': bearerChallenge() } })
   return request.principal
@@ -163,7 +187,8 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }): Pr
         headers: { 'www-authenticate': bearerChallenge() },
       })
     }
-    if (!/^Bearer [A-Za-z0-9._~+/-]+=*$/.test(authorization)) {
+    // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are the same.
+    if (!/^Bearer [A-Za-z0-9._~+/-]+=*$/i.test(authorization)) {
       throw new AppError('INVALID_TOKEN', {
         detail: { en: 'The Authorization header must be "Bearer <token>".', id: 'Header Authorization harus "Bearer <token>".' },
         // invalid_token, not invalid_request: RFC 6750 pairs invalid_request with 400, and this is a 401.
@@ -181,6 +206,13 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }): Pr
           ? { en: 'The access token expired; get a new one.', id: 'Token akses kedaluwarsa; minta token baru.' }
           : { en: 'The access token is not valid for this API.', id: 'Token akses tidak berlaku untuk API ini.' },
         headers: { 'www-authenticate': bearerChallenge('invalid_token', description) },
+      })
+    }
+    const refusal = implausibleClaims(claims, options.config.oidc.accessTokenTtl)
+    if (refusal) {
+      throw new AppError('INVALID_TOKEN', {
+        detail: { en: 'The access token is not valid for this API.', id: 'Token akses tidak berlaku untuk API ini.' },
+        headers: { 'www-authenticate': bearerChallenge('invalid_token', refusal) },
       })
     }
     const scopes = new Set((claims.scope ?? '').split(' ').filter(Boolean))

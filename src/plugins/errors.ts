@@ -3,13 +3,17 @@
  * stable `code`. Client mistakes (4xx) say what is wrong, field by field; server faults (5xx)
  * say nothing internal, only the correlation id that is also in the log line.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import type { Socket } from 'node:net'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import { errorListing, MAX_LISTED_ERRORS } from '../http/bounded-validation.ts'
 import { AppError, type FieldError, type LocalizedText } from '../errors/app-error.ts'
 import { problemCatalogue, problemTypeUri, type ProblemCode } from '../errors/catalogue.ts'
 import { fieldMessage, pointerOf } from '../errors/field-messages.ts'
 import { negotiateLanguage, type Language } from '../errors/language.ts'
 import { ProblemSchema, FieldErrorSchema, type Problem } from '../errors/problem-schema.ts'
+import { BASE_SECURITY_HEADERS } from './security-headers.ts'
 
 /** Fastify's own 4xx errors, mapped to our codes with details in both languages. */
 const FASTIFY_CODES: Record<string, { code: ProblemCode; detail: LocalizedText }> = {
@@ -28,6 +32,14 @@ const FASTIFY_CODES: Record<string, { code: ProblemCode; detail: LocalizedText }
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     code: 'MALFORMED_JSON',
     detail: { en: 'Content-Type is application/json but the body is empty.', id: 'Content-Type application/json tetapi badan permintaan kosong.' },
+  },
+  FST_ERR_BAD_URL: {
+    code: 'BAD_REQUEST',
+    detail: { en: 'The URL is not validly percent-encoded.', id: 'URL tidak dikodekan dengan benar (percent-encoding).' },
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'URI_TOO_LONG',
+    detail: { en: 'A path parameter is longer than any valid id.', id: 'Parameter path lebih panjang dari id yang valid.' },
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     code: 'BAD_REQUEST',
@@ -67,6 +79,14 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
   return new AppError('INTERNAL_ERROR', { cause: error })
 }
 
+/** How the listed errors relate to all errors: every one, the first of more, or the first found. */
+interface ValidationSummary {
+  listed: number
+  /** All errors found; undefined when validation stopped at the first (a large request). */
+  total?: number
+}
+const validationSummaries = new WeakMap<AppError, ValidationSummary>()
+
 function validationErrors(error: FastifyError, language: Language): FieldError[] {
   const location = LOCATION[(error as FastifyError & { validationContext?: string }).validationContext ?? 'body'] ?? 'body'
   return (error.validation ?? []).map((item: FastifySchemaValidationError) => ({
@@ -77,7 +97,17 @@ function validationErrors(error: FastifyError, language: Language): FieldError[]
   }))
 }
 
-function validationDetail(count: number, language: Language): string {
+function validationDetail(count: number, language: Language, summary?: ValidationSummary): string {
+  if (summary && summary.total === undefined) {
+    return language === 'id'
+      ? 'Permintaan memiliki kolom yang tidak valid; pemeriksaan berhenti pada kesalahan pertama (permintaan besar).'
+      : 'The request has an invalid field; checking stopped at the first error (large request).'
+  }
+  if (summary?.total !== undefined && summary.total > summary.listed) {
+    return language === 'id'
+      ? `Permintaan memiliki ${summary.total} kolom yang tidak valid; ${summary.listed} yang pertama tercantum.`
+      : `The request has ${summary.total} invalid fields; the first ${summary.listed} are listed.`
+  }
   return language === 'id'
     ? `Permintaan memiliki ${count} kolom yang tidak valid.`
     : `The request has ${count} invalid field${count === 1 ? '' : 's'}.`
@@ -95,7 +125,7 @@ export function buildProblem(request: FastifyRequest, error: AppError, language:
     requestId: request.id,
   }
   if (serverFault) problem.detail = GENERIC_5XX[language]
-  else if (error.errors?.length) problem.detail = validationDetail(error.errors.length, language)
+  else if (error.errors?.length) problem.detail = validationDetail(error.errors.length, language, validationSummaries.get(error))
   else if (error.detail) problem.detail = typeof error.detail === 'string' ? error.detail : error.detail[language]
   if (error.errors?.length) problem.errors = error.errors
   return problem
@@ -122,7 +152,10 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
     let appError = toAppError(error)
     if (appError.code === 'VALIDATION_FAILED' && error.validation) {
       const language = negotiateLanguage(request.headers['accept-language'])
-      appError = new AppError('VALIDATION_FAILED', { errors: validationErrors(error, language) })
+      const errors = validationErrors(error, language).slice(0, MAX_LISTED_ERRORS)
+      appError = new AppError('VALIDATION_FAILED', { errors })
+      const listing = errorListing(error.validation)
+      if (listing) validationSummaries.set(appError, { listed: errors.length, total: listing.total })
     }
     if (appError.statusCode >= 500) {
       request.log.error({ err: error, problemCode: appError.code }, 'request failed')
@@ -144,6 +177,57 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
       }),
     ),
   )
+}
+
+/**
+ * Fastify's answers before routing (a URL that is not valid percent-encoding, a path parameter
+ * over `maxParamLength`): no hook runs for them, so the request id and security headers are set here.
+ */
+export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (error, request, reply) => {
+  reply.header('x-request-id', request.id)
+  reply.headers(BASE_SECURITY_HEADERS)
+  request.log.info({ problemCode: error.code }, 'request refused before routing')
+  sendProblem(request, reply, toAppError(error))
+}
+
+const CLIENT_ERRORS: Record<string, ProblemCode> = {
+  HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE',
+  ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  ERR_HTTP_REQUEST_HEADERS_TIMEOUT: 'REQUEST_TIMEOUT',
+}
+
+/**
+ * Errors of the HTTP parser itself (header block over the limit, a request that timed out, bytes
+ * that are not HTTP): there is no request object, only the socket. The answer is still a problem
+ * document with a fresh request id, written by hand, and the connection closes.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const code = CLIENT_ERRORS[error.code ?? ''] ?? 'BAD_REQUEST'
+  const definition = problemCatalogue[code]
+  const requestId = randomUUID()
+  const body = JSON.stringify({
+    type: problemTypeUri(code),
+    title: definition.title.en,
+    status: definition.status,
+    detail: code === 'HEADERS_TOO_LARGE' ? 'The request headers are larger than the gateway accepts.' : 'The request could not be read as HTTP.',
+    instance: '/',
+    code,
+    requestId,
+  } satisfies Problem)
+  this.log.info({ requestId, problemCode: code, parserError: error.code }, 'request refused by the HTTP parser')
+  if (socket.writable) {
+    const headers = [
+      `HTTP/1.1 ${definition.status} ${definition.title.en}`,
+      'content-type: application/problem+json; charset=utf-8',
+      `content-length: ${Buffer.byteLength(body)}`,
+      `x-request-id: ${requestId}`,
+      ...Object.entries(BASE_SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
+      'connection: close',
+    ]
+    socket.write(`${headers.join('\r\n')}\r\n\r\n${body}`)
+  }
+  socket.destroy(error)
 }
 
 export default fp(errorsPlugin, { name: 'errors', fastify: '5.x' })

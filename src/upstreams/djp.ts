@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import { AppError } from '../errors/app-error.ts'
 import type { UpstreamClient } from './http-client.ts'
 import { normaliseIdentifier } from './identifiers.ts'
-import { responseReader } from './response-schema.ts'
+import { responseReader, UpstreamTimestamp } from './response-schema.ts'
 import { TtlCache } from './ttl-cache.ts'
 import { gatewayRequestRejected, unexpectedStatus, upstreamErrorCode } from './upstream-errors.ts'
 import type { UpstreamCallContext } from './types.ts'
@@ -13,7 +13,7 @@ export const DjpTaxpayerSchema = Type.Object({
   status: Type.Union([Type.Literal('VALID'), Type.Literal('INVALID')]),
   taxpayerName: Type.String(),
   reason: Type.Optional(Type.String()),
-  confirmedAt: Type.String(),
+  confirmedAt: UpstreamTimestamp(),
 })
 
 export type TaxpayerStatus = 'VALID' | 'INVALID' | 'NOT_FOUND'

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { AppError } from '../errors/app-error.ts'
 import type { UpstreamClient } from './http-client.ts'
-import { responseReader } from './response-schema.ts'
+import { responseReader, UpstreamTimestamp } from './response-schema.ts'
 import { gatewayRequestRejected, unexpectedStatus, upstreamErrorCode } from './upstream-errors.ts'
 import type { UpstreamCallContext, UpstreamResponse } from './types.ts'
 
@@ -17,8 +17,8 @@ export type InatradeApplicationStatus = Static<typeof InatradeApplicationStatusS
 
 export const InatradeLicenceSchema = Type.Object({
   number: Type.String(),
-  issuedAt: Type.String(),
-  validUntil: Type.String(),
+  issuedAt: UpstreamTimestamp(),
+  validUntil: UpstreamTimestamp(),
 })
 export type InatradeLicence = Static<typeof InatradeLicenceSchema>
 
@@ -26,7 +26,7 @@ const SubmissionReceiptSchema = Type.Object({
   inatradeId: Type.String({ minLength: 1 }),
   referenceNumber: Type.String(),
   status: InatradeApplicationStatusSchema,
-  receivedAt: Type.String(),
+  receivedAt: UpstreamTimestamp(),
 })
 
 export const InatradeApplicationSchema = Type.Object({
@@ -34,7 +34,7 @@ export const InatradeApplicationSchema = Type.Object({
   referenceNumber: Type.String(),
   status: InatradeApplicationStatusSchema,
   history: Type.Array(
-    Type.Object({ status: InatradeApplicationStatusSchema, at: Type.String(), reason: Type.Optional(Type.String()) }),
+    Type.Object({ status: InatradeApplicationStatusSchema, at: UpstreamTimestamp(), reason: Type.Optional(Type.String()) }),
   ),
   licence: Type.Optional(InatradeLicenceSchema),
 })
@@ -42,7 +42,7 @@ export type InatradeApplication = Static<typeof InatradeApplicationSchema>
 
 const ReportReceiptSchema = Type.Object({
   receiptNumber: Type.String({ minLength: 1 }),
-  receivedAt: Type.String(),
+  receivedAt: UpstreamTimestamp(),
 })
 
 /** Body of INATRADE's status callback; verify the signature on the raw body before reading it. */
@@ -51,7 +51,7 @@ export const InatradeCallbackEventSchema = Type.Object({
   inatradeId: Type.String({ minLength: 1 }),
   referenceNumber: Type.String(),
   status: InatradeApplicationStatusSchema,
-  occurredAt: Type.String(),
+  occurredAt: UpstreamTimestamp(),
   reason: Type.Optional(Type.String()),
   licence: Type.Optional(InatradeLicenceSchema),
 })

@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox'
 import { AppError } from '../errors/app-error.ts'
 import type { UpstreamClient } from './http-client.ts'
 import { normaliseIdentifier } from './identifiers.ts'
-import { responseReader } from './response-schema.ts'
+import { responseReader, UpstreamTimestamp } from './response-schema.ts'
 import { TtlCache } from './ttl-cache.ts'
 import { gatewayRequestRejected, unexpectedStatus, upstreamErrorCode } from './upstream-errors.ts'
 import type { UpstreamCallContext } from './types.ts'
@@ -24,7 +24,7 @@ export const OssBusinessSchema = Type.Object({
   }),
   kbli: Type.Array(Type.Object({ code: Type.String(), title: Type.String() })),
   personsInCharge: Type.Array(Type.Object({ name: Type.String(), nik: Type.String(), position: Type.String() })),
-  lastChangedAt: Type.String(),
+  lastChangedAt: UpstreamTimestamp(),
 })
 
 export type OssBusiness = Static<typeof OssBusinessSchema>

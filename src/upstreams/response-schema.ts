@@ -1,8 +1,20 @@
 import type { Static, TSchema } from 'typebox'
+import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
+import { Format } from 'typebox/format'
+import { isTimestamp } from '../http/timestamp.ts'
 import { AppError } from '../errors/app-error.ts'
 import { upstreamLabels } from './upstream-errors.ts'
 import type { UpstreamName } from './types.ts'
+
+/**
+ * A timestamp an upstream sends: the gateway's own strict definition (no leap second, a real day,
+ * year 0001–9999). An upstream answering anything else is a 502 UPSTREAM_BAD_RESPONSE here rather
+ * than a RangeError (500) wherever the value is turned into a Date.
+ */
+const UPSTREAM_TIMESTAMP_FORMAT = 'insw-timestamp'
+Format.Set(UPSTREAM_TIMESTAMP_FORMAT, isTimestamp)
+export const UpstreamTimestamp = () => Type.String({ format: UPSTREAM_TIMESTAMP_FORMAT })
 
 export interface ResponseReader<T extends TSchema> {
   /**

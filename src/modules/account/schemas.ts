@@ -59,7 +59,7 @@ export const CompleteAccountSchema = Type.Object(
 export type CompleteAccount = Static<typeof CompleteAccountSchema>
 
 export const VerifyMobileSchema = Type.Object(
-  { code: Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code sent by SMS.' }) },
+  { code: Type.String({ pattern: '^[0-9]{6}$', maxLength: 6, description: 'The 6-digit code sent by SMS.' }) },
   { $id: 'VerifyMobile', additionalProperties: false },
 )
 export type VerifyMobile = Static<typeof VerifyMobileSchema>

@@ -51,8 +51,8 @@ export const AuditQuerySchema = Type.Object(
     action: Type.Optional(
       Type.String({ maxLength: 64, pattern: '^[a-z_]+(\\.[a-z_]*)?$', description: 'An exact action (`user.created`), or a prefix ending in a dot (`user.`).' }),
     ),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'Events at or after this time (ISO 8601).' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'Events before this time (ISO 8601).' })),
+    from: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'Events at or after this time (ISO 8601).' })),
+    to: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'Events before this time (ISO 8601).' })),
   },
   { additionalProperties: false },
 )

@@ -48,6 +48,7 @@ export default async function menuRoutes(app: FastifyInstance): Promise<void> {
   app.put<{ Params: OrgParams; Body: SetOrganisationMenus }>(
     '/v1/orgs/:orgId/menus',
     {
+      config: { operatorsOnly: true },
       schema: {
         operationId: 'setOrganisationMenus',
         summary: 'Set the menus an organisation\'s super admin has (platform operators)',
@@ -69,6 +70,7 @@ export default async function menuRoutes(app: FastifyInstance): Promise<void> {
   app.put<{ Params: OrgParams; Body: SetOrganisationRateLimit }>(
     '/v1/orgs/:orgId/rate-limit',
     {
+      config: { operatorsOnly: true },
       schema: {
         operationId: 'setOrganisationRateLimit',
         summary: 'Set the request budget shared by an organisation\'s machine clients (platform operators)',

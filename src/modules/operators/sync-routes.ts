@@ -17,7 +17,7 @@ export default async function organisationSyncRoutes(app: FastifyInstance): Prom
           'Fetches the profile from OSS by the organisation\'s NIB (bypassing the cache), stores it and lists what changed. For the organisation\'s super admin and admins, and platform operators. Data wrong in OSS must be corrected at OSS first.',
         tags: ['Organisations'],
         security: SECURED,
-        params: Type.Object({ orgId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+        params: Type.Object({ orgId: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false }),
         response: {
           200: Type.Ref('OrganisationSyncResult'),
           ...problemResponses('UNAUTHENTICATED', 'INVALID_TOKEN', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'VALIDATION_FAILED', 'UPSTREAM_BAD_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', ...COMMON_PROBLEMS),

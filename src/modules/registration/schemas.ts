@@ -23,7 +23,7 @@ export const RegistrationAddressSchema = Type.Object(
     province: Type.String({ minLength: 2, maxLength: 100, examples: ['DKI Jakarta'] }),
     city: Type.String({ minLength: 2, maxLength: 100, description: 'City or regency (kota/kabupaten).', examples: ['Jakarta Pusat'] }),
     street: Type.String({ minLength: 5, maxLength: 300, examples: ['Jl. Medan Merdeka Barat No. 1'] }),
-    postalCode: Type.String({ pattern: '^[0-9]{5}$', examples: ['10110'] }),
+    postalCode: Type.String({ pattern: '^[0-9]{5}$', maxLength: 5, examples: ['10110'] }),
   },
   { $id: 'RegistrationAddress', additionalProperties: false },
 )

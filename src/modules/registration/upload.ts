@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../../errors/app-error.ts'
+import { jsonComplexityProblem, tooComplex } from '../../http/json-body.ts'
 import { inspectPdf } from './pdf.ts'
 
 export const MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -27,12 +28,13 @@ const unexpectedPart = (name: string) =>
     errors: [{ pointer: `/${name}`, in: 'body', detail: 'unexpected part', reason: 'additionalProperties' }],
   })
 
+/** Whatever goes wrong while reading the parts is the client's body (cut short, no boundary, bad headers): a 400. */
 function multipartError(error: unknown): unknown {
+  if (error instanceof AppError) return error
   const code = (error as { code?: string }).code
   if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_PARTS_LIMIT' || code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT') return tooLarge()
   if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return notMultipart()
-  if (typeof code === 'string' && code.startsWith('FST_')) return new AppError('BAD_REQUEST', { detail: { en: 'The multipart body could not be read.', id: 'Badan multipart tidak dapat dibaca.' }, cause: error })
-  return error
+  return new AppError('BAD_REQUEST', { detail: { en: 'The multipart body could not be read.', id: 'Badan multipart tidak dapat dibaca.' }, cause: error })
 }
 
 export function notMultipart(): AppError {
@@ -91,6 +93,8 @@ export async function readSubmission(request: FastifyRequest): Promise<ParsedSub
     }
   }
   if (formText === undefined) return { form: undefined, upload }
+  const problem = jsonComplexityProblem(formText)
+  if (problem) throw tooComplex(problem)
   try {
     return { form: JSON.parse(formText), upload }
   } catch (error) {

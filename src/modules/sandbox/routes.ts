@@ -64,7 +64,7 @@ export default async function sandboxRoutes(app: FastifyInstance, options: { con
         description: 'In sandbox mode no mail leaves the gateway; it lands here. Newest first, at most 50.',
         tags: ['Sandbox'],
         security: [],
-        querystring: Type.Object({ to: Type.String({ format: 'email', description: 'Recipient address.' }) }, { additionalProperties: false }),
+        querystring: Type.Object({ to: Type.String({ format: 'email', maxLength: 254, description: 'Recipient address.' }) }, { additionalProperties: false }),
         response: { 200: Type.Ref('SandboxMailbox'), ...problemResponses('VALIDATION_FAILED', ...COMMON_PROBLEMS) },
       },
     },

@@ -4,6 +4,7 @@ export const CreateTestOrganisationSchema = Type.Object(
   {
     nib: Type.String({
       pattern: '^[0-9]{13}$',
+      maxLength: 13,
       description: 'A sandbox NIB known to the OSS stub (see the README\'s sandbox identities).',
       examples: ['8120000000001'],
     }),

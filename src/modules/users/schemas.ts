@@ -4,13 +4,14 @@ import { PageQuerySchema, PageSchema } from '../../http/pagination.ts'
 const level = Type.Union([Type.Literal('admin'), Type.Literal('non_admin')], {
   description: 'A super admin creates admins and non-admins, an admin non-admins only. Must equal the group\'s level.',
 })
-const phone = (description: string) => Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$', description, examples: ['+62 21 3456789'] })
+const phone = (description: string) => Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$', maxLength: 20, description, examples: ['+62 21 3456789'] })
 
 const profileFields = {
   fullName: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', examples: ['Siti Rahmawati'] }),
   position: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'Job title (jabatan).', examples: ['Staf Ekspor Impor'] }),
   nik: Type.String({
     pattern: '^[0-9]{16}$|^[0-9 .]{16,24}$',
+    maxLength: 24,
     description: 'Nomor Induk Kependudukan: 16 digits (spaces and dots are ignored). Personal data: masked in lists.',
     examples: ['3171234567890001'],
   }),
@@ -21,7 +22,7 @@ const profileFields = {
   fax: phone('Fax (optional).'),
   email: Type.String({ format: 'email', maxLength: 254, examples: ['siti.rahmawati@sandbox.example'] }),
   address: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', examples: ['Jl. Medan Merdeka Barat No. 1, Jakarta Pusat'] }),
-  postalCode: Type.String({ pattern: '^[0-9]{5}$', examples: ['10110'] }),
+  postalCode: Type.String({ pattern: '^[0-9]{5}$', maxLength: 5, examples: ['10110'] }),
   shippingLineCode: Type.String({ maxLength: 20, pattern: '^[A-Za-z0-9]{1,20}$', description: 'Shipping-line code (optional, shipping lines only).' }),
 }
 
@@ -93,7 +94,7 @@ export const OrgUserPageSchema = PageSchema('OrgUser', { $id: 'OrgUserPage', des
 
 export const CreateOrgUserSchema = Type.Object(
   {
-    username: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$', description: 'Sign-in name, unique in INSW (3–64 letters, digits, `.`, `_`, `-`). The shape of generated names (`USER.YYYYMMDD.NN.NNNNN`, `OPERATOR.…`) is reserved: `422` with reason `username_reserved`.' }),
+    username: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$', maxLength: 64, description: 'Sign-in name, unique in INSW (3–64 letters, digits, `.`, `_`, `-`). The shape of generated names (`USER.YYYYMMDD.NN.NNNNN`, `OPERATOR.…`) is reserved: `422` with reason `username_reserved`.' }),
     fullName: profileFields.fullName,
     position: profileFields.position,
     nik: profileFields.nik,
@@ -107,7 +108,7 @@ export const CreateOrgUserSchema = Type.Object(
     postalCode: profileFields.postalCode,
     shippingLineCode: Type.Optional(profileFields.shippingLineCode),
     level,
-    groupId: Type.String({ format: 'uuid', description: 'The user\'s group: its rights are the user\'s rights. Its level must equal `level`.' }),
+    groupId: Type.String({ format: 'uuid', maxLength: 36, description: 'The user\'s group: its rights are the user\'s rights. Its level must equal `level`.' }),
     acceptTerms: Type.Literal(true, { description: 'The terms of use are accepted.' }),
   },
   {
@@ -156,7 +157,7 @@ export const UpdateOrgUserSchema = Type.Object(
     postalCode: Type.Optional(profileFields.postalCode),
     shippingLineCode: Type.Optional(nullable(profileFields.shippingLineCode)),
     groupId: Type.Optional(
-      Type.String({ format: 'uuid', description: 'Move the user to another group (their menus change): only the user who created them may. The user\'s level follows the group\'s.' }),
+      Type.String({ format: 'uuid', maxLength: 36, description: 'Move the user to another group (their menus change): only the user who created them may. The user\'s level follows the group\'s.' }),
     ),
   },
   {
@@ -174,7 +175,7 @@ export const OrgUserQuerySchema = Type.Object(
     ...PageQuerySchema,
     level: Type.Optional(Type.Union([Type.Literal('super_admin'), Type.Literal('admin'), Type.Literal('non_admin')])),
     status: Type.Optional(Type.Union([Type.Literal('pending_verification'), Type.Literal('active'), Type.Literal('locked'), Type.Literal('disabled')])),
-    groupId: Type.Optional(Type.String({ format: 'uuid' })),
+    groupId: Type.Optional(Type.String({ format: 'uuid', maxLength: 36 })),
   },
   { additionalProperties: false },
 )
