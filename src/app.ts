@@ -85,7 +85,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(upstreamsPlugin, { upstreams: options.upstreams, urls: options.upstreamUrls })
   await app.register(oidcPlugin, { config })
   await app.register(authPlugin, { config })
-  await app.register(rateLimitPlugin, { redisUrl: config.redisUrl, ...options.rateLimits })
+  const budgets = config.rateLimits
+  await app.register(rateLimitPlugin, {
+    redisUrl: config.redisUrl,
+    scale: budgets.scale,
+    apiPerMinute: budgets.apiPerMinute,
+    // A caller overriding the API budget (tests, benchmarks) means the organisations' one too, unless it says otherwise.
+    organisationPerMinute: options.rateLimits?.apiPerMinute ?? budgets.organisationPerMinute,
+    tokenPerMinute: budgets.oidcPerMinute,
+    ...options.rateLimits,
+  })
 
   registerModuleSchemas(app, { sandbox: config.sandbox })
   await app.register(healthRoutes)
@@ -93,7 +102,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(mailOutboxPlugin, { smtp: config.smtp, mailer: options.mailer, pollMs: options.mailPollMs })
   await app.register(meRoutes)
   await app.register(orgRoutes, { config })
-  await app.register(registrationRoutes)
+  await app.register(registrationRoutes, {
+    trackingLimits: { lookupsPerMinute: budgets.registrationLookupsPerMinute, unknownPerMinute: budgets.registrationUnknownPerMinute },
+  })
   await app.register(operatorRoutes, { config })
   await app.register(organisationSyncRoutes)
   await app.register(accountRoutes, { config })

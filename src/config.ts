@@ -38,7 +38,51 @@ export interface Config {
   smtp?: SmtpSettings
   /** True when any upstream is the bundled sandbox stub: enables the sandbox-only routes. */
   sandbox: boolean
+  /** Request budgets, already multiplied by `scale`. */
+  rateLimits: RateLimitSettings
 }
+
+/**
+ * Every request budget (requests a minute), each from its own RATE_LIMIT_* variable. The values
+ * here are already multiplied by RATE_LIMIT_SCALE, so a load test raises them all at once and
+ * runs with the limiter working (its cost in every figure) but not refusing.
+ */
+export interface RateLimitSettings {
+  /** RATE_LIMIT_SCALE; also multiplies an organisation's own limit set by an operator. */
+  scale: number
+  /** Per caller on the API: a person (token subject), else the IP address. */
+  apiPerMinute: number
+  /** Shared by one organisation's machine clients, unless an operator set the organisation's own. */
+  organisationPerMinute: number
+  /** Per client on /oidc/* (per IP address without one). */
+  oidcPerMinute: number
+  /** Failed /oidc/* requests (bad client credentials, grants) per source IP address. */
+  oidcFailuresPerIpPerMinute: number
+  /** Failed client authentications per client id; the client presenting its right secret still passes. */
+  oidcFailuresPerClientPerMinute: number
+  /** Sign-in attempts per IP address and per username. */
+  signInPerIpPerMinute: number
+  signInPerUsernamePerMinute: number
+  /** Public registration tracking look-ups per IP address, and of those, look-ups of unknown numbers. */
+  registrationLookupsPerMinute: number
+  registrationUnknownPerMinute: number
+}
+
+/** Today's budgets: the RATE_LIMIT_* variable, its default, and where it lands in RateLimitSettings. */
+export const RATE_LIMIT_VARIABLES = [
+  ['RATE_LIMIT_API_PER_MINUTE', 600, 'apiPerMinute'],
+  ['RATE_LIMIT_ORGANISATION_PER_MINUTE', 600, 'organisationPerMinute'],
+  ['RATE_LIMIT_OIDC_PER_MINUTE', 60, 'oidcPerMinute'],
+  ['RATE_LIMIT_OIDC_FAILURES_PER_IP', 30, 'oidcFailuresPerIpPerMinute'],
+  ['RATE_LIMIT_OIDC_FAILURES_PER_CLIENT', 30, 'oidcFailuresPerClientPerMinute'],
+  ['RATE_LIMIT_SIGN_IN_PER_IP', 30, 'signInPerIpPerMinute'],
+  ['RATE_LIMIT_SIGN_IN_PER_USERNAME', 10, 'signInPerUsernamePerMinute'],
+  ['RATE_LIMIT_REGISTRATION_LOOKUPS_PER_IP', 60, 'registrationLookupsPerMinute'],
+  ['RATE_LIMIT_REGISTRATION_UNKNOWN_PER_IP', 10, 'registrationUnknownPerMinute'],
+] as const satisfies readonly (readonly [string, number, Exclude<keyof RateLimitSettings, 'scale'>])[]
+
+const MAX_BUDGET = 1_000_000
+const MAX_SCALE = 1_000_000
 
 export interface SmtpSettings {
   /** `smtp://user:pass@host:587` or `smtps://…`; or the host, port and credentials below. */
@@ -142,6 +186,13 @@ function parseInteger(env: Env, name: string, fallback: number, min: number, max
   return Number(raw)
 }
 
+function parseRateLimits(env: Env): RateLimitSettings {
+  const scale = parseInteger(env, 'RATE_LIMIT_SCALE', 1, 1, MAX_SCALE)
+  const settings = { scale } as RateLimitSettings
+  for (const [name, fallback, field] of RATE_LIMIT_VARIABLES) settings[field] = parseInteger(env, name, fallback, 1, MAX_BUDGET) * scale
+  return settings
+}
+
 function removeUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
 }
@@ -217,5 +268,6 @@ export function loadConfig(env: Env = process.env): Config {
     smtp: parseSmtp(env, publicUrl),
     federation: removeUndefined({ oss: parseIdp(env, 'OSS_SSO'), sso_kemendag: parseIdp(env, 'KEMENDAG_SSO') }),
     sandbox,
+    rateLimits: parseRateLimits(env),
   }
 }

@@ -43,3 +43,37 @@ t.test('credentials in a bad URL are not echoed', async (t) => {
   const error = t.throws(() => loadConfig({ DATABASE_URL: 'postgres//user:hunter2@db' })) as Error
   t.notMatch(error.message, /hunter2/)
 })
+
+t.test('every budget is a RATE_LIMIT_* variable with today\'s default, and RATE_LIMIT_SCALE multiplies them all', async (t) => {
+  const defaults = loadConfig({}).rateLimits
+  t.same(defaults, {
+    scale: 1,
+    apiPerMinute: 600,
+    organisationPerMinute: 600,
+    oidcPerMinute: 60,
+    oidcFailuresPerIpPerMinute: 30,
+    oidcFailuresPerClientPerMinute: 30,
+    signInPerIpPerMinute: 30,
+    signInPerUsernamePerMinute: 10,
+    registrationLookupsPerMinute: 60,
+    registrationUnknownPerMinute: 10,
+  })
+  const custom = loadConfig({ RATE_LIMIT_API_PER_MINUTE: '1200', RATE_LIMIT_SIGN_IN_PER_USERNAME: '5' }).rateLimits
+  t.equal(custom.apiPerMinute, 1200)
+  t.equal(custom.signInPerUsernamePerMinute, 5)
+  const scaled = loadConfig({ RATE_LIMIT_SCALE: '1000', RATE_LIMIT_OIDC_PER_MINUTE: '2' }).rateLimits
+  t.equal(scaled.scale, 1000)
+  t.equal(scaled.apiPerMinute, 600_000)
+  t.equal(scaled.oidcPerMinute, 2000, 'a set budget is scaled too')
+  for (const [field, value] of Object.entries(scaled)) {
+    if (field !== 'scale') t.equal(value, (defaults as unknown as Record<string, number>)[field]! * (field === 'oidcPerMinute' ? 2 / 60 : 1) * 1000, `${field} scaled`)
+  }
+})
+
+for (const [name, value] of [['RATE_LIMIT_SCALE', '0'], ['RATE_LIMIT_SCALE', '1.5'], ['RATE_LIMIT_API_PER_MINUTE', '0'], ['RATE_LIMIT_SIGN_IN_PER_IP', 'many'], ['RATE_LIMIT_OIDC_FAILURES_PER_CLIENT', '-1']] as const) {
+  t.test(`a bad ${name} (${value}) stops start-up naming the variable`, async (t) => {
+    const error = t.throws(() => loadConfig({ [name]: value })) as ConfigError
+    t.equal(error.variable, name)
+    t.match(error.message, new RegExp(`^Invalid configuration: ${name} must be an integer`))
+  })
+}

@@ -16,13 +16,17 @@ export interface RateLimitOptions {
   redisUrl?: string
   /** Requests per minute for one caller on the API. */
   apiPerMinute?: number
+  /** Requests per minute shared by an organisation's machine clients (unless the organisation has its own limit). */
+  organisationPerMinute?: number
   /** Requests per minute on /oidc/token and friends, per client (or IP). */
   tokenPerMinute?: number
+  /** RATE_LIMIT_SCALE: multiplies an organisation's own limit (the budgets above arrive already scaled). */
+  scale?: number
   /** Prefix of the counters' keys in Redis; instances sharing a budget must share it. */
   nameSpace?: string
 }
 
-export const RATE_LIMIT_DEFAULTS = { apiPerMinute: 600, tokenPerMinute: 60, nameSpace: 'insw-gw-rl:' }
+export const RATE_LIMIT_DEFAULTS = { apiPerMinute: 600, organisationPerMinute: 600, tokenPerMinute: 60, scale: 1, nameSpace: 'insw-gw-rl:' }
 
 /** The budget headers (IETF draft names, as @fastify/rate-limit sends them with `enableDraftSpec`). */
 const BUDGET_HEADERS = ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'] as const
@@ -61,12 +65,22 @@ async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions):
     })
   }
   const tokenPerMinute = options.tokenPerMinute ?? RATE_LIMIT_DEFAULTS.tokenPerMinute
+  const apiPerMinute = options.apiPerMinute ?? RATE_LIMIT_DEFAULTS.apiPerMinute
+  const organisationPerMinute = options.organisationPerMinute ?? RATE_LIMIT_DEFAULTS.organisationPerMinute
+  const scale = options.scale ?? RATE_LIMIT_DEFAULTS.scale
+  /** An organisation's own limit (set by an operator), else the shared default; people and anonymous callers their own. */
+  const apiBudget = (request: FastifyRequest): number => {
+    const principal = request.principal
+    if (principal?.kind === 'client' && principal.organisationId) {
+      return principal.organisationRateLimit === undefined ? organisationPerMinute : principal.organisationRateLimit * scale
+    }
+    return apiPerMinute
+  }
   const settings: RateLimitPluginOptions = {
     global: true,
     // After authentication, so the budget follows the caller rather than a shared NAT address.
     hook: 'preHandler',
-    max: (request) =>
-      isProviderRoute(request) ? tokenPerMinute : (request.principal?.organisationRateLimit ?? options.apiPerMinute ?? RATE_LIMIT_DEFAULTS.apiPerMinute),
+    max: (request) => (isProviderRoute(request) ? tokenPerMinute : apiBudget(request)),
     timeWindow: 60_000,
     keyGenerator: (request) => (isProviderRoute(request) ? tokenEndpointKey(request) : callerKey(request)),
     enableDraftSpec: true,

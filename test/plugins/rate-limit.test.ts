@@ -13,7 +13,7 @@ import { buildApp } from '../../src/app.ts'
 import { buildTestApp, setupTestContext, testConfig } from '../helpers/app.ts'
 
 const REDIS_URL = process.env.REDIS_URL || undefined
-const LIMITS = { apiPerMinute: 3, tokenPerMinute: 2 }
+const LIMITS = { apiPerMinute: 3, organisationPerMinute: 3, tokenPerMinute: 2 }
 /** This run's Redis key space: runs (and files) in parallel never share counters. */
 const RUN_NAMESPACE = `insw-gw-rl-test:${randomUUID()}:`
 
@@ -151,8 +151,23 @@ t.test('two callers from the same address have separate budgets', async (t) => {
     assertWithinBudget(t, await me(app, otherSurveyorToken), LIMITS.apiPerMinute, LIMITS.apiPerMinute - call, `another organisation's client, call ${call}`)
   }
   assertRateLimited(t, await me(app, otherSurveyorToken), LIMITS.apiPerMinute, 'another organisation\'s client, call 4')
-  const anonymous = await app.inject({ method: 'GET', url: '/health/live' })
+  const anonymous = await app.inject({ method: 'GET', url: '/v1/sandbox/mailbox?to=nobody%40example.test' })
   assertWithinBudget(t, anonymous, LIMITS.apiPerMinute, LIMITS.apiPerMinute - 1, 'an anonymous caller on the same address (budget by IP)')
+})
+
+t.test('/health/live and /health/ready are never rate-limited', async (t) => {
+  const app = await smallBudgetApp(t)
+  for (let call = 1; call <= LIMITS.apiPerMinute * 4; call++) {
+    const live = await app.inject({ method: 'GET', url: '/health/live' })
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' })
+    if (live.statusCode !== 200 || ready.statusCode !== 200) {
+      t.fail(`probe ${call}: live ${live.statusCode}, ready ${ready.statusCode}`)
+      return
+    }
+    if (call === 1) t.notOk(live.headers['ratelimit-limit'] ?? ready.headers['ratelimit-limit'], 'no budget headers: not counted')
+  }
+  t.pass(`${LIMITS.apiPerMinute * 4} probes of each answered 200`)
+  assertWithinBudget(t, await app.inject({ method: 'GET', url: '/v1/sandbox/mailbox?to=nobody%40example.test' }), LIMITS.apiPerMinute, LIMITS.apiPerMinute - 1, 'the probes spent nothing of the address\'s API budget')
 })
 
 t.test('the machine clients of one organisation share its budget, and its own limit when set', async (t) => {

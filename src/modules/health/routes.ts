@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import { Type } from 'typebox'
-import { COMMON_PROBLEMS, problemResponses } from '../../errors/problem-schema.ts'
+import { problemResponses } from '../../errors/problem-schema.ts'
 import type { Readiness } from './schemas.ts'
 
 const DATABASE_CHECK_TIMEOUT_MS = 2000
@@ -21,8 +21,10 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
         summary: 'Liveness: the process is up',
         tags: ['Health'],
         security: [],
-        response: { 200: Type.Ref('Liveness'), ...problemResponses(...COMMON_PROBLEMS) },
+        response: { 200: Type.Ref('Liveness'), ...problemResponses('INTERNAL_ERROR') },
       },
+      // Load balancers probe as often as they like: health is never rate-limited.
+      config: { rateLimit: false },
     },
     async () => ({ status: 'ok' as const, uptimeSeconds: Math.round(process.uptime() * 10) / 10 }),
   )
@@ -38,9 +40,10 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
         response: {
           200: Type.Ref('Readiness', { description: 'Ready (or degraded: an upstream circuit is not closed).' }),
           503: Type.Ref('Readiness', { description: 'Not ready: the database is unreachable.' }),
-          ...problemResponses('RATE_LIMITED', 'INTERNAL_ERROR'),
+          ...problemResponses('INTERNAL_ERROR'),
         },
       },
+      config: { rateLimit: false },
     },
     async (_request, reply) => {
       const started = performance.now()

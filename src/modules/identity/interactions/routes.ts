@@ -16,8 +16,6 @@ import { pageLanguage } from './language.ts'
 import { textsFor } from './texts.ts'
 import { forgotPasswordPage, loginPage, noticePage, resetPasswordPage } from './views.ts'
 
-export const LOGIN_LIMITS = { perIpPerMinute: 30, perUsernamePerMinute: 10 }
-
 interface LoginBody {
   username?: string
   password?: string
@@ -61,9 +59,9 @@ export default async function interactionRoutes(
 
   // Two independent budgets (per IP, per username) checked in one hook: @fastify/rate-limit runs only
   // one of its own hooks per request, so the second would silently never apply.
-  const ipBudget = app.createRateLimit({ max: LOGIN_LIMITS.perIpPerMinute, timeWindow: 60_000, keyGenerator: (r) => `login-ip:${r.ip}` })
+  const ipBudget = app.createRateLimit({ max: config.rateLimits.signInPerIpPerMinute, timeWindow: 60_000, keyGenerator: (r) => `login-ip:${r.ip}` })
   const usernameBudget = app.createRateLimit({
-    max: LOGIN_LIMITS.perUsernamePerMinute,
+    max: config.rateLimits.signInPerUsernamePerMinute,
     timeWindow: 60_000,
     keyGenerator: (r) => `login-user:${String((r.body as LoginBody | undefined)?.username ?? '').trim().toLowerCase()}`,
   })
