@@ -38,7 +38,7 @@ export function requireWrk(): void {
   } catch (error) {
     // wrk --version exits 1 after printing its version; only a missing binary matters here.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error('wrk is not installed. On Debian/Ubuntu: sudo apt-get install -y wrk (macOS: brew install wrk).')
+      throw new Error('wrk is not installed. On Debian/Ubuntu: sudo apt-get install -y wrk (macOS: brew install wrk).', { cause: error })
     }
   }
 }

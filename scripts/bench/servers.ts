@@ -52,7 +52,7 @@ export async function startServer(name: string, script: 'gateway-server.ts' | 'b
     ready = await nextMessage(child, (message) => message.type === 'ready', START_TIMEOUT_MS)
   } catch (error) {
     child.kill()
-    throw new Error(`${name} did not start: ${(error as Error).message}`)
+    throw new Error(`${name} did not start: ${(error as Error).message}`, { cause: error })
   }
   if (ready.type !== 'ready') throw new Error('unreachable')
   const ask = async (message: ParentMessage, type: ChildMessage['type']) => {

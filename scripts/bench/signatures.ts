@@ -73,7 +73,10 @@ export async function run(): Promise<BenchPart> {
     verifier(token)
     return { alg, bytes: token.length, sign: () => signer(payload), verify: () => verifier(token), signRates: [] as number[], verifyRates: [] as number[] }
   })
-  for (const entry of cases) rate(entry.sign, 50), rate(entry.verify, 50)
+  for (const entry of cases) {
+    rate(entry.sign, 50)
+    rate(entry.verify, 50)
+  }
   for (let round = 0; round < ROUNDS; round++) {
     for (let offset = 0; offset < cases.length; offset++) {
       const entry = cases[(offset + round) % cases.length]!
