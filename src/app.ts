@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino'
 import type { Config, FederationSettings } from './config.ts'
 import type { DatabaseHandle } from './db/database.ts'
+import { sharedSerializers } from './http/response-serializers.ts'
 import { createLogger } from './logger.ts'
 import healthRoutes from './modules/health/routes.ts'
 import interactionRoutes from './modules/identity/interactions/routes.ts'
@@ -64,6 +65,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // slow or busy machine that outlasts Fastify's default 10 s plugin timeout.
     pluginTimeout: 60_000,
     trustProxy: false,
+    // One serializer per distinct response schema, not one per route and status: see the module.
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializers() } },
     ajv: {
       customOptions: {
         // Reject unknown fields instead of silently dropping them: a typo must not pass unnoticed,

@@ -138,6 +138,27 @@ function machineClientStatusCache(app: FastifyInstance): MachineClientStatusCach
     },
   }
 }
+/**
+ * The claims of tokens verified before, by the token itself, until they expire: a repeat request
+ * skips @fastify/jwt's per-request work (option merging, decoding, hashing the token for its own
+ * cache), ~5% of a cached GET /v1/me by CPU profile. Only successes are kept, and every check
+ * after verification still runs on each request.
+ */
+function verifiedTokenMemo() {
+  const entries = new Map<string, AccessTokenClaims>()
+  return {
+    async verify(request: FastifyRequest, authorization: string): Promise<AccessTokenClaims> {
+      const token = authorization.slice(authorization.indexOf(' ') + 1)
+      const known = entries.get(token)
+      if (known && known.exp * 1000 > Date.now()) return known
+      const claims = await request.jwtVerify<AccessTokenClaims>()
+      if (entries.size >= VERIFIED_TOKEN_CACHE_SIZE) entries.delete(entries.keys().next().value!)
+      entries.set(token, claims)
+      return claims
+    },
+  }
+}
+
 const REALM = 'insw-gateway'
 
 function bearerChallenge(error?: string, description?: string, scope?: string): string {
@@ -183,6 +204,7 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }): Pr
     decode: { complete: true },
   })
 
+  const verifiedTokens = verifiedTokenMemo()
   const clientStatus = machineClientStatusCache(app)
   app.decorate('machineClientStatus', clientStatus)
 
@@ -207,7 +229,7 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }): Pr
     }
     let claims: AccessTokenClaims
     try {
-      claims = await request.jwtVerify<AccessTokenClaims>()
+      claims = await verifiedTokens.verify(request, authorization)
     } catch (error) {
       const expired = (error as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED'
       const description = expired ? 'the access token expired' : 'the access token is invalid'
