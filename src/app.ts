@@ -51,6 +51,24 @@ export interface BuildAppOptions {
 /** JSON bodies are small; uploads get their own, larger limit on their route. */
 const DEFAULT_BODY_LIMIT = 1024 * 1024
 
+/**
+ * Slow clients are cut off (src/config.ts HttpTimeouts). Node checks the header and request
+ * deadlines only every `connectionsCheckingInterval` (30 s by default): checked at a tenth of
+ * the shorter deadline, a socket closes within ~10% of it. `connectionTimeout` (a socket with
+ * no traffic at all) is a backstop above both other deadlines.
+ */
+function serverTimeouts(timeouts: Config['httpTimeouts']) {
+  return {
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    connectionTimeout: Math.max(timeouts.requestMs, timeouts.keepAliveMs) + 1000,
+    http: {
+      headersTimeout: timeouts.headersMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(timeouts.headersMs, timeouts.requestMs) / 10))),
+    },
+  }
+}
+
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options
   const loggerInstance: FastifyBaseLogger = options.logger ?? createLogger(config.logLevel)
@@ -61,6 +79,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Our request-context plugin writes the one access-log line per request.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: DEFAULT_BODY_LIMIT,
+    ...serverTimeouts(config.httpTimeouts),
     // The first start of an embedded database applies every migration inside the db plugin; on a
     // slow or busy machine that outlasts Fastify's default 10 s plugin timeout.
     pluginTimeout: 60_000,

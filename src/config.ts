@@ -40,6 +40,19 @@ export interface Config {
   sandbox: boolean
   /** Request budgets, already multiplied by `scale`. */
   rateLimits: RateLimitSettings
+  /** Slow clients are cut off: see HttpTimeouts. */
+  httpTimeouts: HttpTimeouts
+}
+
+/**
+ * How long a client may take. A client trickling its headers or body (slowloris) holds a socket
+ * and memory; these bound it. Headers must arrive within `headersMs`, the whole request (body
+ * included) within `requestMs`; an idle keep-alive connection is closed after `keepAliveMs`.
+ */
+export interface HttpTimeouts {
+  requestMs: number
+  headersMs: number
+  keepAliveMs: number
 }
 
 /**
@@ -193,6 +206,15 @@ function parseRateLimits(env: Env): RateLimitSettings {
   return settings
 }
 
+function parseHttpTimeouts(env: Env): HttpTimeouts {
+  const requestMs = parseInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000)
+  const headersMs = parseInteger(env, 'HEADERS_TIMEOUT_MS', Math.min(10_000, requestMs), 100, 600_000)
+  if (headersMs > requestMs) throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${requestMs})`)
+  // Longer than the usual load balancer's idle timeout (60 s), so the balancer closes first.
+  const keepAliveMs = parseInteger(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000)
+  return { requestMs, headersMs, keepAliveMs }
+}
+
 function removeUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
 }
@@ -269,5 +291,6 @@ export function loadConfig(env: Env = process.env): Config {
     federation: removeUndefined({ oss: parseIdp(env, 'OSS_SSO'), sso_kemendag: parseIdp(env, 'KEMENDAG_SSO') }),
     sandbox,
     rateLimits: parseRateLimits(env),
+    httpTimeouts: parseHttpTimeouts(env),
   }
 }

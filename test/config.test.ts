@@ -77,3 +77,11 @@ for (const [name, value] of [['RATE_LIMIT_SCALE', '0'], ['RATE_LIMIT_SCALE', '1.
     t.match(error.message, new RegExp(`^Invalid configuration: ${name} must be an integer`))
   })
 }
+
+t.test('slow clients are cut off: request, header and keep-alive timeouts, configurable and validated', async (t) => {
+  t.same(loadConfig({}).httpTimeouts, { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 72_000 })
+  t.same(loadConfig({ REQUEST_TIMEOUT_MS: '1000' }).httpTimeouts, { requestMs: 1000, headersMs: 1000, keepAliveMs: 72_000 }, 'headers default to no more than the request timeout')
+  t.equal((t.throws(() => loadConfig({ REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '2000' })) as ConfigError).variable, 'HEADERS_TIMEOUT_MS')
+  t.equal((t.throws(() => loadConfig({ REQUEST_TIMEOUT_MS: '0' })) as ConfigError).variable, 'REQUEST_TIMEOUT_MS')
+  t.equal((t.throws(() => loadConfig({ KEEP_ALIVE_TIMEOUT_MS: 'forever' })) as ConfigError).variable, 'KEEP_ALIVE_TIMEOUT_MS')
+})

@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Logger } from 'pino'
+import { accessLogWriter } from '../access-log.ts'
 import { maskUrl } from '../logger.ts'
 
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -27,17 +29,21 @@ async function requestContextPlugin(app: FastifyInstance): Promise<void> {
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close')
   })
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: maskUrl(request.url),
-        statusCode: reply.statusCode,
-        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
-        remoteAddress: request.ip,
-      },
-      'request completed',
-    )
+  // Allow-listed fields, serialized by hand past the redaction (src/access-log.ts): the line costs
+  // ~1 µs instead of ~30. A logger that is not pino's gets the same fields the ordinary way.
+  const writeAccessLine = accessLogWriter(app.log as Logger)
+  app.addHook('onResponse', (request, reply, done) => {
+    const entry = {
+      requestId: request.id,
+      method: request.method,
+      url: request.url,
+      statusCode: reply.statusCode,
+      responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+      remoteAddress: request.ip,
+    }
+    if (writeAccessLine) writeAccessLine(entry)
+    else request.log.info({ method: entry.method, url: maskUrl(entry.url), statusCode: entry.statusCode, responseTimeMs: entry.responseTimeMs, remoteAddress: entry.remoteAddress }, 'request completed')
+    done()
   })
 }
 

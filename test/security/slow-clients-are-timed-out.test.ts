@@ -1,0 +1,76 @@
+/**
+ * Issue 8, item 11: slow clients are timed out. 150 sockets send a request's headers and then
+ * trickle its body a byte at a time (and a few trickle their headers): with REQUEST_TIMEOUT_MS
+ * of 1 s each must be closed soon after that second (408), not held open for as long as the
+ * client likes, and the gateway keeps answering everyone else meanwhile.
+ */
+import { connect, type Socket } from 'node:net'
+import t from 'tap'
+import { setupTestContext, startListeningApp } from '../helpers/app.ts'
+
+const TIMEOUT_MS = 1000
+/** Time allowed beyond the timeout: Node's deadline check runs every 100 ms here; the machine may be busy. */
+const GRACE_MS = 2000
+const BODY_TRICKLERS = 150
+const HEADER_TRICKLERS = 20
+const TRICKLE_EVERY_MS = 100
+
+const context = await setupTestContext(t)
+const { url } = await startListeningApp(t, context, { env: { REQUEST_TIMEOUT_MS: String(TIMEOUT_MS), HEADERS_TIMEOUT_MS: String(TIMEOUT_MS) } })
+const { hostname, port } = new URL(url)
+
+interface Trickler {
+  socket: Socket
+  closedAfterMs?: number
+  received: string
+}
+
+function trickle(kind: 'body' | 'headers', started: number): Trickler {
+  const socket = connect({ host: hostname, port: Number(port) })
+  const trickler: Trickler = { socket, received: '' }
+  const head = `POST /v1/sandbox/test-operators HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n`
+  let sent = 0
+  const timer = setInterval(() => {
+    if (socket.destroyed || !socket.writable) return
+    // Body: the whole head at once, then a byte of JSON each tick. Headers: the head a byte each tick.
+    socket.write(kind === 'body' ? ' ' : head[sent++ % head.length]!)
+  }, TRICKLE_EVERY_MS)
+  socket.on('connect', () => {
+    if (kind === 'body') socket.write(`${head}\r\n{"fullName":"`)
+  })
+  socket.on('data', (chunk) => (trickler.received += chunk.toString()))
+  socket.on('error', () => {})
+  socket.on('close', () => {
+    clearInterval(timer)
+    trickler.closedAfterMs = performance.now() - started
+  })
+  return trickler
+}
+
+t.test(`${BODY_TRICKLERS} sockets trickling a body (and ${HEADER_TRICKLERS} trickling headers) are closed within the timeout`, async (t) => {
+  const started = performance.now()
+  const tricklers = [
+    ...Array.from({ length: BODY_TRICKLERS }, () => trickle('body', started)),
+    ...Array.from({ length: HEADER_TRICKLERS }, () => trickle('headers', started)),
+  ]
+  t.teardown(() => tricklers.forEach((trickler) => trickler.socket.destroy()))
+
+  // Meanwhile the gateway answers others.
+  await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS / 2))
+  const probe = await fetch(`${url}/health/live`)
+  t.equal(probe.status, 200, 'a health probe during the attack is answered')
+
+  const deadline = started + TIMEOUT_MS + GRACE_MS
+  while (tricklers.some((trickler) => trickler.closedAfterMs === undefined) && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const open = tricklers.filter((trickler) => trickler.closedAfterMs === undefined)
+  t.equal(open.length, 0, `every slow socket closed within ${TIMEOUT_MS + GRACE_MS} ms (${open.length} still open)`)
+  const first = Math.min(...tricklers.map((trickler) => trickler.closedAfterMs ?? Infinity))
+  t.ok(first >= TIMEOUT_MS * 0.9, `none closed before the timeout was up (the first after ${Math.round(first)} ms)`)
+  const bodyTimedOut = tricklers.slice(0, BODY_TRICKLERS).filter((trickler) => trickler.received.startsWith('HTTP/1.1 408'))
+  t.equal(bodyTimedOut.length, BODY_TRICKLERS, 'the body tricklers were told 408 Request Timeout')
+
+  const after = await fetch(`${url}/health/live`)
+  t.equal(after.status, 200, 'the gateway still answers afterwards')
+})
