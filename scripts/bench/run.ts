@@ -11,6 +11,7 @@ import type { BenchPart } from './part.ts'
 const PARTS: { name: string; load: () => Promise<{ run: () => Promise<BenchPart> }> }[] = [
   { name: 'signatures', load: () => import('./signatures.ts') },
   { name: 'sockets', load: () => import('./sockets.ts') },
+  { name: 'access-log', load: () => import('./access-log.ts') },
 ]
 
 const WATCHDOG_MS = 15 * 60_000
