@@ -19,7 +19,9 @@ const app = await buildApp({
   upstreamUrls: { ossUrl: sandbox.ossUrl, djpUrl: sandbox.djpUrl, inatradeUrl: sandbox.inatradeUrl },
   federation: { ...sandboxFederation(sandbox), ...config.federation },
 })
-await app.listen({ port: 0, host: '127.0.0.1' })
+// Forked by the bench: an ephemeral port it learns over IPC; run by hand (profiling): PORT.
+await app.listen({ port: process.send ? 0 : config.port, host: '127.0.0.1' })
+if (!process.send) console.error(`gateway listening on port ${config.port}; Ctrl-C writes any --cpu-prof profile`)
 
 /** Users with every optional column filled, so a list page serialises what a real one does. */
 async function seedUsers(organisationId: string, count: number): Promise<number> {
@@ -50,6 +52,8 @@ async function seedUsers(organisationId: string, count: number): Promise<number>
 answerParent(seedUsers)
 send({ type: 'ready', port: (app.server.address() as { port: number }).port, memory: memoryFigures(false) })
 
-process.on('SIGTERM', () => {
-  void app.close().then(() => sandbox.close()).finally(() => process.exit(0))
-})
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    void app.close().then(() => sandbox.close()).finally(() => process.exit(0))
+  })
+}

@@ -12,14 +12,16 @@ import type { Database } from '../../../db/schema.ts'
 
 /**
  * ES256 (ECDSA P-256) for new keys. Every token the gateway issues is signed once, and verified
- * once per instance: the resource server caches a verified token until it expires
+ * about once per instance: the resource server caches a verified token until it expires
  * (src/plugins/auth.ts), so repeat requests never verify again. Signing is the cost that recurs
- * (every client-credentials grant, every code exchange and refresh), and ES256 signs ~20x faster
- * than RS256 (RSA-2048): measured 2026-12-02 on this project's 2-core machine with
- * `npm run bench`'s crypto part, ES256 ~37,000 signs/s against RS256 ~1,500/s through fast-jwt,
- * while an uncached ES256 verification costs ~1.5x an RSA one (~90 against ~60 µs), paid once
- * per token. Keys of other types keep their own algorithm (RSA: RS256), so a deployment can
- * rotate from an RSA key to an EC key like any other rotation.
+ * (every client-credentials grant, code exchange and refresh). Measured with `npm run bench`
+ * ("Access-token signatures", fast-jwt as the resource server uses it) on the 2-core bench
+ * machine, 2026-12-02, two runs: ES256 signs 10-14x faster than RS256 (RSA-2048; ~6,300-6,800
+ * against ~450-660 signs/s) and verifies 0.6-0.9x as fast, so sign + one verification costs
+ * ~0.42-0.47 ms against ~1.7-2.4 ms: 3.5-5.5x cheaper per token. EdDSA signs like ES256 but
+ * verified slower in one run, and ES256 is the more widely supported (RFC 9068 resource servers,
+ * FAPI). Keys of other types keep their own algorithm (RSA: RS256), so a deployment rotates from
+ * an RSA key to an EC key like any other rotation.
  */
 export const SIGNING_ALGORITHM = 'ES256'
 
