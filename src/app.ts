@@ -115,6 +115,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // A caller overriding the API budget (tests, benchmarks) means the organisations' one too, unless it says otherwise.
     organisationPerMinute: options.rateLimits?.apiPerMinute ?? budgets.organisationPerMinute,
     tokenPerMinute: budgets.oidcPerMinute,
+    oidcFailuresPerIp: budgets.oidcFailuresPerIpPerMinute,
+    oidcFailuresPerClient: budgets.oidcFailuresPerClientPerMinute,
     ...options.rateLimits,
   })
 

@@ -56,7 +56,9 @@ t.test('every operation is documented for integrators', async (t) => {
       t.ok(operation.tags?.length, `${name} has tags`)
       t.ok(Object.keys(operation.responses).some((s) => s.startsWith('2')), `${name} declares a success response`)
       t.ok(operation.responses['500'], `${name} declares its 500 problem`)
-      t.ok(operation.responses['429'], `${name} declares its 429 problem`)
+      // Health probes are never rate-limited, so they declare no 429; every other operation does.
+      if (name.startsWith('GET /health/')) t.notOk(operation.responses['429'], `${name} declares no 429: never rate-limited`)
+      else t.ok(operation.responses['429'], `${name} declares its 429 problem`)
       for (const [status, response] of Object.entries(operation.responses)) {
         if (Number(status) >= 400 && name !== 'GET /health/ready') {
           t.ok(response.content?.['application/problem+json'], `${name} ${status} is a problem+json response`)

@@ -8,6 +8,7 @@ import fp from 'fastify-plugin'
 import type Provider from 'oidc-provider'
 import type { Config } from '../config.ts'
 import { deleteExpiredOidcPayloads } from '../modules/identity/oidc/adapter.ts'
+import { secretMatches } from '../modules/identity/oidc/clients.ts'
 import { loadOidcKeys, type OidcKeys } from '../modules/identity/oidc/keys.ts'
 import { createProvider, OIDC_MOUNT_PATH } from '../modules/identity/oidc/provider.ts'
 
@@ -26,6 +27,11 @@ async function oidcPlugin(app: FastifyInstance, options: { config: Config }): Pr
   provider.on('server_error', (_ctx, error) => app.log.error({ err: error }, 'oidc provider error'))
   app.decorate('oidc', provider)
   app.decorate('oidcKeys', keys)
+  // For the token endpoint's budget (rate-limit.ts): a client over its failure budget still passes with its right secret.
+  app.decorate('verifyClientSecret', async (clientId: string, secret: string) => {
+    const client = await provider.Client.find(clientId)
+    return typeof client?.clientSecret === 'string' && secretMatches(client.clientSecret, secret)
+  })
 
   const handle = provider.callback()
   const forward = (request: FastifyRequest, reply: FastifyReply) => {
