@@ -8,6 +8,7 @@ import type { Config, FederationSettings } from './config.ts'
 import type { DatabaseHandle } from './db/database.ts'
 import { boundedValidatorFactory } from './http/bounded-validation.ts'
 import { useBoundedJsonParser } from './http/json-body.ts'
+import { sharedSerializers } from './http/response-serializers.ts'
 import { createLogger } from './logger.ts'
 import healthRoutes from './modules/health/routes.ts'
 import interactionRoutes from './modules/identity/interactions/routes.ts'
@@ -108,7 +109,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         useDefaults: true,
       },
     },
-    schemaController: { compilersFactory: { buildValidator: boundedValidatorFactory() as never } },
+    schemaController: {
+      compilersFactory: {
+        buildValidator: boundedValidatorFactory() as never,
+        // One serializer per distinct response schema, not one per route and status: see the module.
+        buildSerializer: sharedSerializers(),
+      },
+    },
     // Errors Fastify answers before any route or hook runs (bad URL encoding, an over-long path
     // parameter, an over-large header block) leave as problem+json like every other error.
     frameworkErrors,

@@ -5,10 +5,11 @@
  */
 import { createHmac, createPrivateKey, createPublicKey, randomUUID, sign, type KeyObject } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { algorithmOf } from '../../src/modules/identity/oidc/keys.ts'
 import { apiAudienceOf, issuerOf } from '../../src/modules/identity/oidc/provider.ts'
 import { testConfig } from './app.ts'
 
-export type Signer = { alg: 'RS256'; key: KeyObject } | { alg: 'HS256'; secret: string | Buffer } | { alg: 'none' }
+export type Signer = { alg: 'RS256' | 'ES256'; key: KeyObject } | { alg: 'HS256'; secret: string | Buffer } | { alg: 'none' }
 
 const encode = (part: unknown): string => Buffer.from(JSON.stringify(part)).toString('base64url')
 
@@ -16,7 +17,11 @@ const encode = (part: unknown): string => Buffer.from(JSON.stringify(part)).toSt
 export function jwt(header: Record<string, unknown>, claims: Record<string, unknown>, signer: Signer): string {
   const input = `${encode(header)}.${encode(claims)}`
   if (signer.alg === 'none') return `${input}.`
-  const signature = signer.alg === 'RS256' ? sign('sha256', Buffer.from(input), signer.key) : createHmac('sha256', signer.secret).update(input).digest()
+  let signature: Buffer
+  if (signer.alg === 'HS256') signature = createHmac('sha256', signer.secret).update(input).digest()
+  // JWS wants ECDSA's r||s, not DER (RFC 7518 section 3.4).
+  else if (signer.alg === 'ES256') signature = sign('sha256', Buffer.from(input), { key: signer.key, dsaEncoding: 'ieee-p1363' })
+  else signature = sign('sha256', Buffer.from(input), signer.key)
   return `${input}.${signature.toString('base64url')}`
 }
 
@@ -24,6 +29,8 @@ export interface TokenMinter {
   kid: string
   privateKey: KeyObject
   publicKey: KeyObject
+  /** The gateway's signing key with its algorithm, as the provider signs. */
+  signer: Signer
   issuer: string
   audience: string
   /** The header the provider puts on access tokens. */
@@ -44,16 +51,19 @@ export function tokenMinter(app: FastifyInstance, config = testConfig()): TokenM
   const issuer = issuerOf(config)
   const audience = apiAudienceOf(config)
   const kid = signingJwk.kid
-  const header = () => ({ alg: 'RS256', typ: 'at+jwt', kid })
+  const alg = algorithmOf(signingJwk)
+  const signer: Signer = { alg, key: privateKey }
+  const header = () => ({ alg, typ: 'at+jwt', kid })
   const claims: TokenMinter['claims'] = (base) => {
     const now = Math.floor(Date.now() / 1000)
     return { iss: issuer, aud: audience, jti: randomUUID(), iat: now, exp: now + 300, ...base }
   }
-  const signed = (base: Parameters<TokenMinter['claims']>[0]) => jwt(header(), claims(base), { alg: 'RS256', key: privateKey })
+  const signed = (base: Parameters<TokenMinter['claims']>[0]) => jwt(header(), claims(base), signer)
   return {
     kid,
     privateKey,
     publicKey: createPublicKey(privateKey),
+    signer,
     issuer,
     audience,
     header,

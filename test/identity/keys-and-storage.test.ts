@@ -49,6 +49,34 @@ t.test('rotation: the new key signs, tokens signed by the previous key stay vali
   t.equal(refused.statusCode, 401, 'once the previous key is removed, its tokens are refused')
 })
 
+t.test('rotation from an RSA key to an EC key: RS256 tokens stay valid while ES256 ones are issued', async (t) => {
+  const rsaKey = generateSigningKey('RS256')
+  const ecKey = generateSigningKey('ES256')
+  const algOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).alg
+  const before = await instance([rsaKey])
+  const created = await before.inject({ method: 'POST', url: '/v1/sandbox/test-organisations', payload: { nib: '8120000000002' } })
+  const client = created.json().clients[0]
+  await before.listen({ port, host: '127.0.0.1' })
+  const rsaToken = (await oidc.clientCredentialsGrant(await machineClient(url, client), { scope: 'org:read' })).access_token
+  await before.close()
+  t.equal(algOf(rsaToken), 'RS256', 'an RSA key signs RS256')
+
+  const after = await instance([ecKey, rsaKey])
+  t.teardown(() => after.close())
+  await after.listen({ port, host: '127.0.0.1' })
+  const ecToken = (await oidc.clientCredentialsGrant(await machineClient(url, client), { scope: 'org:read' })).access_token
+  t.equal(algOf(ecToken), 'ES256', 'the new EC key signs ES256')
+  for (const token of [rsaToken, ecToken]) {
+    const me = await after.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } })
+    t.equal(me.statusCode, 200, `a ${algOf(token)} token is accepted`)
+  }
+  // A token whose header names the other algorithm than its key's is refused, whatever its signature.
+  const [, payload, signature] = rsaToken.split('.')
+  const relabelled = `${Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: rsaKey.kid })).toString('base64url')}.${payload}.${signature}`
+  const refused = await after.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${relabelled}` } })
+  t.equal(refused.statusCode, 401, 'ES256 under an RSA key is refused')
+})
+
 t.test('expired provider rows are swept; live ones stay', async (t) => {
   const db = context.database.handle.db
   await db

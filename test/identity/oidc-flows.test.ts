@@ -37,7 +37,7 @@ t.test('discovery publishes the grants, PKCE S256 only, and the endpoints', asyn
     t.match(metadata[endpoint], new RegExp(`^${url}/oidc/`), `${endpoint} is published`)
   }
   const jwks = (await (await fetch(metadata.jwks_uri!)).json()) as { keys: Record<string, unknown>[] }
-  t.equal(jwks.keys[0]?.kty, 'RSA')
+  t.match(jwks.keys[0], { kty: 'EC', crv: 'P-256', alg: 'ES256' })
   t.notOk(jwks.keys.some((key) => 'd' in key), 'only public key material is published')
 })
 
@@ -47,7 +47,7 @@ t.test('client credentials: a machine client gets an RFC 9068 JWT for the API an
   t.equal(tokens.token_type, 'bearer')
   t.ok(tokens.expires_in! <= 300, 'short lifetime')
   const [header, payload] = tokens.access_token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()))
-  t.match(header, { typ: 'at+jwt', alg: 'RS256' })
+  t.match(header, { typ: 'at+jwt', alg: 'ES256' })
   t.match(payload, { sub: inhouse.clientId, client_id: inhouse.clientId, org_id: org.organisation.id, aud: `${url}/v1`, iss: issuer.href, scope: 'org:read permits:write' })
   const me = await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
   t.equal(me.status, 200)

@@ -25,18 +25,16 @@ function gone(): AppError {
 export async function describeCaller(db: Kysely<Database>, principal: Principal): Promise<Me> {
   const scopes = [...principal.scopes].sort().map((scope) => ({ scope, description: DESCRIPTIONS[scope] ?? scope }))
   if (principal.kind === 'client') {
-    const client = await db
-      .selectFrom('machine_clients')
-      .select(['client_id', 'name', 'kind', 'organisation_id', 'status'])
-      .where('client_id', '=', principal.clientId)
-      .executeTakeFirst()
-    if (!client || client.status !== 'active') throw gone()
+    // Authentication has just loaded (or taken from its short-lived cache) the client and its
+    // organisation, and refused the token if the client was revoked: no second read here.
+    const client = principal.client
+    if (!client) throw gone()
     return {
       kind: 'client',
       subject: principal.subject,
       clientId: principal.clientId,
-      client: { clientId: client.client_id, name: client.name, kind: client.kind },
-      organisation: await organisationSummary(db, client.organisation_id),
+      client: { clientId: client.clientId, name: client.name, kind: client.kind },
+      organisation: client.organisation,
       scopes,
     }
   }

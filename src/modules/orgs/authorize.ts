@@ -1,6 +1,7 @@
 /**
  * The one authorization check of every organisation-scoped service, run before anything else:
- * 1. the caller is still active (a disabled user or revoked client loses access at once);
+ * 1. the caller is still active (a disabled user loses access at once; a revoked client at once on
+ *    the instance that revoked it, within CLIENT_STATUS_TTL_MS of src/plugins/auth.ts elsewhere);
  * 2. the caller belongs to the organisation in the path, else 404: another organisation's ids
  *    cannot be probed (403 would confirm they exist);
  * 3. the caller holds the right (menu + action), else 403.
@@ -97,13 +98,11 @@ function clientRights(scopes: Set<string>): RightsMap {
 /** Who the caller is within an organisation; 404 when they do not belong to it. */
 export async function orgCaller(db: Db, principal: Principal, orgId: string): Promise<OrgCaller> {
   if (principal.kind === 'client') {
-    const client = await db
-      .selectFrom('machine_clients')
-      .select(['organisation_id', 'status'])
-      .where('client_id', '=', principal.clientId)
-      .executeTakeFirst()
-    if (!client || client.status !== 'active') throw inactiveCaller()
-    if (client.organisation_id !== orgId) throw notFound()
+    // Authentication refused a revoked client and loaded its organisation (at most
+    // CLIENT_STATUS_TTL_MS ago; a revocation on this instance is seen at once): no second read.
+    const client = principal.client
+    if (!client) throw inactiveCaller()
+    if (client.organisation.id !== orgId) throw notFound()
     return { kind: 'client', id: principal.clientId, organisationId: orgId, rights: clientRights(principal.scopes), scopes: principal.scopes }
   }
   const user = await db

@@ -2,7 +2,8 @@
  * The OIDC provider (oidc-provider), configured for the gateway:
  * - grants: authorization code with PKCE (S256 only), rotating refresh tokens, client credentials;
  * - every access token is for the API resource (RFC 8707): a JWT (RFC 9068, `typ: at+jwt`) with
- *   `sub`, `client_id`, `scope` and `org_id`, short-lived, signed RS256;
+ *   `sub`, `client_id`, `scope` and `org_id`, short-lived, signed by the first key of the set
+ *   (ES256 for generated keys; why in keys.ts);
  * - introspection, revocation, userinfo, end-session, JWKS;
  * - all state in PostgreSQL through the adapter; nothing in process memory.
  */
@@ -14,7 +15,7 @@ import { API_SCOPES, OIDC_SCOPE_DESCRIPTIONS } from '../scopes.ts'
 import { emailIsVerified } from '../accounts/email-verification.ts'
 import { createAdapterFactory } from './adapter.ts'
 import { secretMatches, swaggerUiClient } from './clients.ts'
-import { SIGNING_ALGORITHM, type OidcKeys } from './keys.ts'
+import { issuingAlgorithm, type OidcKeys } from './keys.ts'
 import { renderProviderError } from './pages.ts'
 
 export const OIDC_MOUNT_PATH = '/oidc'
@@ -40,6 +41,7 @@ async function accountClaims(db: Kysely<Database>, accountId: string) {
 
 export function createProvider(config: Config, db: Kysely<Database>, keys: OidcKeys): Provider {
   const audience = apiAudienceOf(config)
+  const signingAlgorithm = issuingAlgorithm(keys)
   const staticClients = new Map([[swaggerUiClient(config.publicUrl).client_id as string, swaggerUiClient(config.publicUrl)]])
 
   const configuration: Configuration = {
@@ -82,19 +84,19 @@ export function createProvider(config: Config, db: Kysely<Database>, keys: OidcK
             audience,
             accessTokenTTL: config.oidc.accessTokenTtl,
             accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: SIGNING_ALGORITHM } },
+            jwt: { sign: { alg: signingAlgorithm } },
           }
         },
       },
     },
     enabledJWA: {
       // Asymmetric only: no HMAC algorithms, so a public key can never be used as an HMAC secret.
-      idTokenSigningAlgValues: [SIGNING_ALGORITHM, 'ES256', 'EdDSA'],
-      userinfoSigningAlgValues: [SIGNING_ALGORITHM],
-      introspectionSigningAlgValues: [SIGNING_ALGORITHM],
+      idTokenSigningAlgValues: [...new Set([signingAlgorithm, 'ES256', 'RS256', 'EdDSA'] as const)],
+      userinfoSigningAlgValues: [signingAlgorithm],
+      introspectionSigningAlgValues: [signingAlgorithm],
       clientAuthSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
     },
-    clientDefaults: { id_token_signed_response_alg: SIGNING_ALGORITHM },
+    clientDefaults: { id_token_signed_response_alg: signingAlgorithm },
     rotateRefreshToken: true,
     // OIDC drops `offline_access` unless the client forces a consent prompt, which Swagger UI
     // cannot; a client allowed the refresh grant gets a refresh token bound to the login session.

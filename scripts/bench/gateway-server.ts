@@ -1,0 +1,59 @@
+/**
+ * The gateway under test, in a process of its own: what `npm start` runs (src/server.ts: config
+ * from the environment, sandbox upstreams, the access log at the configured level), plus IPC for
+ * the bench (memory after GC, seeding an organisation's users). Listens on an ephemeral port.
+ */
+import { buildApp } from '../../src/app.ts'
+import { loadConfig } from '../../src/config.ts'
+import { createLogger } from '../../src/logger.ts'
+import { sandboxFederation } from '../../src/sandbox/federation.ts'
+import { startSandbox } from '../../src/sandbox/start-sandbox.ts'
+import { answerParent, memoryFigures, send } from './child-ipc.ts'
+
+const config = loadConfig()
+const logger = createLogger(config.logLevel)
+const sandbox = await startSandbox({ callbackSecret: config.inatradeCallbackSecret, logger: false })
+const app = await buildApp({
+  config,
+  logger,
+  upstreamUrls: { ossUrl: sandbox.ossUrl, djpUrl: sandbox.djpUrl, inatradeUrl: sandbox.inatradeUrl },
+  federation: { ...sandboxFederation(sandbox), ...config.federation },
+})
+// Forked by the bench: an ephemeral port it learns over IPC; run by hand (profiling): PORT.
+await app.listen({ port: process.send ? 0 : config.port, host: '127.0.0.1' })
+if (!process.send) console.error(`gateway listening on port ${config.port}; Ctrl-C writes any --cpu-prof profile`)
+
+/** Users with every optional column filled, so a list page serialises what a real one does. */
+async function seedUsers(organisationId: string, count: number): Promise<number> {
+  const stamp = Date.now().toString(36)
+  await app.db
+    .insertInto('users')
+    .values(
+      Array.from({ length: count }, (_, i) => ({
+        organisation_id: organisationId,
+        username: `bench.${stamp}.${i}`,
+        email: `bench.${stamp}.${i}@bench.example`,
+        full_name: `Pengguna Bench ${i}`,
+        level: 'non_admin' as const,
+        status: 'active' as const,
+        nik: `3171${String(i).padStart(12, '0')}`,
+        position: 'Staf Ekspor Impor',
+        employee_number: `EMP-${i}`,
+        phone: '0215550000',
+        mobile: '081234567890',
+        address: 'Jl. Medan Merdeka Barat No. 1, Jakarta',
+        postal_code: '10110',
+      })),
+    )
+    .execute()
+  return count
+}
+
+answerParent(seedUsers)
+send({ type: 'ready', port: (app.server.address() as { port: number }).port, memory: memoryFigures(false) })
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    void app.close().then(() => sandbox.close()).finally(() => process.exit(0))
+  })
+}
