@@ -16,7 +16,7 @@ const org = await createOrg(app, '8120000000001')
 const minter = tokenMinter(app)
 const ttl = testConfig().oidc.accessTokenTtl
 
-const signed = (claims: Record<string, unknown>) => jwt(minter.header(), claims, { alg: 'RS256', key: minter.privateKey })
+const signed = (claims: Record<string, unknown>) => jwt(minter.header(), claims, minter.signer)
 const userClaims = (overrides: Record<string, unknown> = {}) => ({
   ...minter.claims({ sub: org.superAdmin.userId, client_id: 'swagger-ui', scope: 'openid org:read', org_id: org.orgId }),
   ...overrides,
