@@ -64,8 +64,9 @@ t.test('the access line is written by hand with the shape pino writes, allow-lis
   const before = logs.lines().length
   const response = await app.inject({ method: 'GET', url: '/health/live?page=2', headers: { 'x-request-id': 'shape-check-1', 'user-agent': 'secret-agent', cookie: 'sid=abc' } })
   t.equal(response.statusCode, 200)
-  const line = logs.lines().slice(before).find((l) => l.requestId === 'shape-check-1')
-  t.same(Object.keys(line ?? {}).sort(), ['level', 'method', 'msg', 'remoteAddress', 'requestId', 'responseTimeMs', 'service', 'statusCode', 'time', 'url'].sort())
+  const line = logs.lines().slice(before).find((l) => l.callerRequestId === 'shape-check-1')
+  t.same(Object.keys(line ?? {}).sort(), ['callerRequestId', 'level', 'method', 'msg', 'remoteAddress', 'requestId', 'responseTimeMs', 'service', 'statusCode', 'time', 'url'].sort())
+  t.equal(line?.requestId, response.headers['x-request-id'], 'the gateway\'s own id, the caller\'s kept beside it')
   t.match(line, { level: 30, service: 'insw-gateway', method: 'GET', url: '/health/live?page=2', statusCode: 200, msg: 'request completed', remoteAddress: '127.0.0.1' })
   t.match(line?.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
   t.ok(Math.abs(Date.parse(String(line?.time)) - Date.now()) < 60_000, 'the time is now')

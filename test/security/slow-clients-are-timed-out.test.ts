@@ -28,7 +28,8 @@ interface Trickler {
 function trickle(kind: 'body' | 'headers', started: number): Trickler {
   const socket = connect({ host: hostname, port: Number(port) })
   const trickler: Trickler = { socket, received: '' }
-  const head = `POST /v1/sandbox/test-operators HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n`
+  // A declared length under the 64 KiB body limit, or the gateway would refuse it (413) at once.
+  const head = `POST /v1/sandbox/test-operators HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n`
   let sent = 0
   const timer = setInterval(() => {
     if (socket.destroyed || !socket.writable) return

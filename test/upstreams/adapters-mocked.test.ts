@@ -94,13 +94,13 @@ t.test('DJP: a status outside VALID/INVALID breaks the contract; 404 without NPW
   t.teardown(() => m.close())
   const djp = createDjpAdapter(m.client)
   const path = '/kswp/v1/taxpayers/012345678901000'
-  m.pool.intercept({ path }).reply(200, { npwp: '012345678901000', status: 'MAYBE', taxpayerName: 'X', confirmedAt: '2025-01-01' }, json)
+  m.pool.intercept({ path }).reply(200, { npwp: '012345678901000', status: 'MAYBE', taxpayerName: 'X', confirmedAt: '2025-01-01T00:00:00Z' }, json)
   t.equal((await rejection(djp.confirmTaxpayer('012345678901000'))).code, 'UPSTREAM_BAD_RESPONSE')
   m.pool.intercept({ path }).reply(404, '', json)
   t.equal((await rejection(djp.confirmTaxpayer('012345678901000'))).code, 'UPSTREAM_BAD_RESPONSE')
   // The 16-digit form of a 15-digit NPWP is the same taxpayer.
-  m.pool.intercept({ path }).reply(200, { npwp: '0012345678901000', status: 'VALID', taxpayerName: 'X', confirmedAt: '2025-01-01', extra: 1 }, json)
-  t.same(await djp.confirmTaxpayer('012345678901000'), { status: 'VALID', taxpayerName: 'X', confirmedAt: '2025-01-01' })
+  m.pool.intercept({ path }).reply(200, { npwp: '0012345678901000', status: 'VALID', taxpayerName: 'X', confirmedAt: '2025-01-01T00:00:00Z', extra: 1 }, json)
+  t.same(await djp.confirmTaxpayer('012345678901000'), { status: 'VALID', taxpayerName: 'X', confirmedAt: '2025-01-01T00:00:00Z' })
   await djp.confirmTaxpayer('012345678901000')
   t.equal(m.calls(), 3, 'cache hit')
 })
@@ -127,7 +127,7 @@ t.test('INATRADE: a flaky upstream is retried under the same idempotency key', a
   const keys = m.agent.getCallHistory()?.calls().map((call) => call.headers?.['idempotency-key'])
   t.same(keys, ['job-7', 'job-7', 'job-7'])
 
-  m.pool.intercept({ path, method: 'POST' }).reply(202, { inatradeId: 'INA-2', referenceNumber: 'GW-other', status: 'RECEIVED', receivedAt: 'x' }, json)
+  m.pool.intercept({ path, method: 'POST' }).reply(202, { inatradeId: 'INA-2', referenceNumber: 'GW-other', status: 'RECEIVED', receivedAt: '2025-01-01T00:00:00Z' }, json)
   t.match((await rejection(inatrade.submitApplication(input, { idempotencyKey: 'job-8' }))).detail, /different reference number/)
 
   m.pool.intercept({ path: '/inatrade/v1/applications/INA-1' }).reply(200, { inatradeId: 'INA-1', referenceNumber: 'GW-1', status: 'CANCELLED', history: [] }, json)
@@ -138,7 +138,7 @@ t.test('INATRADE: a flaky upstream is retried under the same idempotency key', a
   m.pool.intercept({ path: '/inatrade/v1/applications/INA-1' }).reply(404, { error: 'APPLICATION_NOT_FOUND', message: 'x' }, json)
   t.same(await inatrade.getApplication('INA-1'), { found: false })
 
-  m.pool.intercept({ path, method: 'POST' }).reply(202, { inatradeId: 'INA-3', referenceNumber: 'GW-1', status: 'RECEIVED', receivedAt: 'x' }, { headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' } })
+  m.pool.intercept({ path, method: 'POST' }).reply(202, { inatradeId: 'INA-3', referenceNumber: 'GW-1', status: 'RECEIVED', receivedAt: '2025-01-01T00:00:00Z' }, { headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' } })
   t.equal((await inatrade.submitApplication(input, { idempotencyKey: 'job-9' })).replayed, true, 'the replay header counts too')
   t.equal((await rejection(inatrade.submitApplication(input, { idempotencyKey: 'k'.repeat(256) }))).code, 'INTERNAL_ERROR')
 
@@ -146,8 +146,8 @@ t.test('INATRADE: a flaky upstream is retried under the same idempotency key', a
     inatradeId: 'INA-1',
     referenceNumber: 'GW-1',
     status: 'APPROVED',
-    history: [{ status: 'RECEIVED', at: 'a' }, { status: 'APPROVED', at: 'b' }],
-    licence: { number: 'LIC-9', issuedAt: 'a', validUntil: 'b' },
+    history: [{ status: 'RECEIVED', at: '2025-01-01T00:00:00Z' }, { status: 'APPROVED', at: '2025-01-02T00:00:00Z' }],
+    licence: { number: 'LIC-9', issuedAt: '2025-01-02T00:00:00Z', validUntil: '2026-01-02T00:00:00Z' },
   }, json)
   t.match(await inatrade.getApplication('INA-1'), { found: true, application: { status: 'APPROVED', licence: { number: 'LIC-9' } } })
 })
@@ -164,7 +164,7 @@ t.test('INATRADE: 409 is CONFLICT, 400 a gateway bug, on reports too', async (t)
   const bug = await rejection(inatrade.submitRealisationReport(report, { idempotencyKey: 'r' }))
   t.equal(bug.code, 'INTERNAL_ERROR')
   t.match(bug.detail, /gateway bug/)
-  m.pool.intercept({ path, method: 'POST' }).reply(202, { receivedAt: 'x' }, json)
+  m.pool.intercept({ path, method: 'POST' }).reply(202, { receivedAt: '2025-01-01T00:00:00Z' }, json)
   t.equal((await rejection(inatrade.submitRealisationReport(report, { idempotencyKey: 'r' }))).code, 'UPSTREAM_BAD_RESPONSE')
   t.equal(m.calls(), 3)
 })
