@@ -175,14 +175,21 @@ export async function run(): Promise<BenchPart> {
     // shown; on a machine busier than its cores they stretch).
     const cpuAtStart = new WeakMap<object, NodeJS.CpuUsage>()
     const cpuMsById = new Map<string, number>()
+    // The gateway makes its own request ids (the caller's X-Request-Id is only logged beside them):
+    // requests are matched by the header the bench sent.
+    const benchId = (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const header = request.headers['x-request-id']
+      return typeof header === 'string' && header.startsWith('bench-') ? header : undefined
+    }
     app.addHook('onRequest', async (request) => {
-      if (request.id.startsWith('bench-')) cpuAtStart.set(request, process.cpuUsage())
+      if (benchId(request)) cpuAtStart.set(request, process.cpuUsage())
     })
     app.addHook('onResponse', async (request) => {
       const start = cpuAtStart.get(request)
-      if (!start) return
+      const id = benchId(request)
+      if (!start || !id) return
       const used = process.cpuUsage(start)
-      cpuMsById.set(request.id, (used.user + used.system) / 1000)
+      cpuMsById.set(id, (used.user + used.system) / 1000)
     })
     const address = await app.listen({ port: 0, host: '127.0.0.1' })
     resources.agent = new Agent({ connections: 8, pipelining: 0 })

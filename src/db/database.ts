@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { PreparingClient } from './prepared-statements.ts'
 import type { Database } from './schema.ts'
 
 /** Runs plain SQL scripts in one transaction; `query` takes parameters, `exec` takes many statements. */
@@ -38,7 +39,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 }
 
 function openPostgres(connectionString: string, max: number): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000, application_name: 'insw-gateway' })
+  // Parameterised queries are prepared once per connection (prepared-statements.ts says why).
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000, application_name: 'insw-gateway', Client: PreparingClient })
   // An idle client that loses its server connection emits here; without a listener it would crash the process.
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })

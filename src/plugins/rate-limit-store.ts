@@ -16,7 +16,9 @@
  * window ends, so a caller spread over N instances may get up to N × (lease − 1) fewer requests
  * than its budget. The lease is a twentieth of the budget (at most 1000): budgets of 20 or less
  * are counted exactly, one round trip per request; 600 a minute costs one round trip per 30.
- * `RateLimit-Remaining` counts what Redis knows, so other instances' unspent leases show as used.
+ * `RateLimit-Remaining` counts what Redis knows, so other instances' unspent leases show as used;
+ * the token endpoint's budgets, which only look (read), learn of other instances' spends up to a
+ * second late (see read).
  */
 import type { Redis } from 'ioredis'
 
@@ -42,6 +44,8 @@ const LEASE_DIVISOR = 20
 const MAX_LEASE = 1000
 /** Expired leases are dropped at most this often, on the request path (no timers). */
 const SWEEP_EVERY_MS = 60_000
+/** How long an answer of Redis to read() stands for a key this instance is not spending from. */
+const READ_SNAPSHOT_MS = 1000
 
 export function leaseSize(max: number): number {
   return Math.max(1, Math.min(MAX_LEASE, Math.floor(max / LEASE_DIVISOR)))
@@ -50,6 +54,9 @@ export function leaseSize(max: number): number {
 export class BatchedRedisCounters {
   private readonly leases = new Map<string, Lease>()
   private readonly pending = new Map<string, Promise<unknown>>()
+  /** Recent answers of Redis to read(), per key (see read). */
+  private readonly snapshots = new Map<string, { current: number; resetAt: number; freshUntil: number }>()
+  private readonly pendingReads = new Map<string, Promise<Count>>()
   private lastSweep = Date.now()
   private readonly redis: Redis
   private readonly nameSpace: string
@@ -77,6 +84,8 @@ export class BatchedRedisCounters {
       inFlight.then(() => this.incr(key, timeWindow, max, done), (error: Error) => done(error))
       return
     }
+    // This instance spends from the key: its own reads must see it (the lease), not an older snapshot.
+    this.snapshots.delete(key)
     const reservation = this.reserve(key, timeWindow, max, now)
     this.pending.set(key, reservation)
     reservation.then(
@@ -91,22 +100,43 @@ export class BatchedRedisCounters {
     )
   }
 
-  /** The count Redis holds (including other instances' unspent leases), without spending. */
+  /**
+   * The count of a key, without spending: what the token endpoint's budgets check on every request
+   * (three of them), so it must not cost a round trip each time. Answered, in this order:
+   * - from a lease this instance holds with tokens left: the budget is certainly not spent (those
+   *   tokens are reserved for us), and the count is at least `base + used`;
+   * - from what Redis said for this key within the last READ_SNAPSHOT_MS (one second), unless this
+   *   instance has spent from the key since (an incr drops the snapshot): another instance's spends
+   *   show here up to a second late, while this instance's own show at once;
+   * - else from Redis (GET and PTTL in one MULTI), one read per key at a time.
+   */
   read(key: string, done: Callback): void {
+    const now = Date.now()
+    if (now - this.lastSweep > SWEEP_EVERY_MS) this.sweep(now)
+    const lease = this.leases.get(key)
+    if (lease && now < lease.resetAt && lease.used < lease.granted) return done(null, { current: lease.base + lease.used, ttl: lease.resetAt - now })
+    const snapshot = this.snapshots.get(key)
+    if (snapshot && now < snapshot.freshUntil) return done(null, { current: snapshot.current, ttl: Math.max(0, snapshot.resetAt - now) })
+    let inFlight = this.pendingReads.get(key)
+    if (!inFlight) {
+      inFlight = this.readRedis(key, now).finally(() => this.pendingReads.delete(key))
+      this.pendingReads.set(key, inFlight)
+    }
+    inFlight.then((count) => done(null, count), (error: Error) => done(error))
+  }
+
+  private async readRedis(key: string, now: number): Promise<Count> {
     const redisKey = this.nameSpace + key
-    this.redis
-      .multi()
-      .get(redisKey)
-      .pttl(redisKey)
-      .exec()
-      .then((results) => {
-        const [current, ttl] = (results ?? []).map(([error, value]) => {
-          if (error) throw error
-          return Number(value ?? 0)
-        })
-        done(null, { current: current ?? 0, ttl: ttl && ttl > 0 ? ttl : 0 })
-      })
-      .catch((error: Error) => done(error))
+    const results = await this.redis.multi().get(redisKey).pttl(redisKey).exec()
+    const [current, ttl] = (results ?? []).map(([error, value]) => {
+      if (error) throw error
+      return Number(value ?? 0)
+    })
+    const count = { current: current ?? 0, ttl: ttl && ttl > 0 ? ttl : 0 }
+    // A window that ends within the second ends the snapshot with it.
+    const resetAt = now + count.ttl
+    this.snapshots.set(key, { current: count.current, resetAt, freshUntil: count.ttl > 0 ? Math.min(now + READ_SNAPSHOT_MS, resetAt) : now + READ_SNAPSHOT_MS })
+    return count
   }
 
   private async reserve(key: string, timeWindow: number, max: number, now: number): Promise<void> {
@@ -124,6 +154,7 @@ export class BatchedRedisCounters {
   private sweep(now: number): void {
     this.lastSweep = now
     for (const [key, lease] of this.leases) if (lease.resetAt <= now) this.leases.delete(key)
+    for (const [key, snapshot] of this.snapshots) if (snapshot.freshUntil <= now) this.snapshots.delete(key)
   }
 }
 

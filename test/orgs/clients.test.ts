@@ -92,6 +92,18 @@ t.test('rotation: the old secret keeps working for the grace period only', async
   t.same(audit.map((row) => row.action), ['client.created', 'client.secret_rotated', 'client.secret_rotated'])
 })
 
+t.test('the token endpoint reuses a client\'s metadata, yet a secret rotated on another instance works at once', async (t) => {
+  const created = (await api(app, superA, 'POST', clients(orgA.orgId), { name: 'Reused', kind: 'inhouse', scopes: ['org:read'] })).json()
+  const { clientId } = created.client
+  t.equal((await tokenRequest(app, clientId, created.clientSecret, 'org:read')).statusCode, 200, 'metadata read, and kept')
+  // Another instance rotates: the database changes, this instance's reused metadata does not.
+  const newSecret = 'insw_cs_rotated-elsewhere-0123456789abcdefghijklmnopqrstuv'
+  await db.updateTable('machine_clients').set({ secret_hash: digestSecret(newSecret) }).where('client_id', '=', clientId).execute()
+  t.equal((await tokenRequest(app, clientId, newSecret, 'org:read')).statusCode, 200, 'the new secret is checked against the database')
+  t.equal((await tokenRequest(app, clientId, created.clientSecret, 'org:read')).statusCode, 401, 'and the old one, without grace, is refused')
+  t.equal((await tokenRequest(app, clientId, 'insw_cs_wrong', 'org:read')).statusCode, 401, 'a wrong secret is still refused')
+})
+
 t.test('revocation rejects the client\'s existing tokens at once', async (t) => {
   const created = (await api(app, superA, 'POST', clients(orgA.orgId), { name: 'Doomed', kind: 'inhouse', scopes: ['org:read'] })).json()
   const { clientId } = created.client

@@ -84,4 +84,31 @@ t.test('with Redis', { skip: REDIS_URL ? false : 'REDIS_URL is not set' }, async
     t.same(counts.map((count) => count.current).sort((x, y) => x - y), Array.from({ length: 30 }, (_, i) => i + 1), 'each request its own count')
     t.equal(a.trips.count, 1, 'one round trip for 30 concurrent requests (lease of 30)')
   })
+
+  t.test('reads: local while a lease has tokens or a snapshot is fresh, own spends seen at once', async (t) => {
+    const read = (counters: BatchedRedisCounters, key: string) =>
+      new Promise<{ current: number; ttl: number }>((resolve, reject) => counters.read(key, (error, count) => (error ? reject(error) : resolve(count!))))
+    const a = instance()
+    const b = instance()
+    const key = `read-${randomUUID()}`
+    t.same(await read(a.counters, key), { current: 0, ttl: 0 }, 'an unknown key reads as unspent')
+    const concurrent = await Promise.all(Array.from({ length: 5 }, () => read(a.counters, key)))
+    t.ok(concurrent.every((count) => count.current === 0), 'concurrent reads agree')
+    t.equal(a.trips.count, 1, 'one round trip for six reads within the snapshot second')
+    await incr(b.counters, key, 3)
+    t.equal((await read(a.counters, key)).current, 0, "another instance's spend shows up to a second late")
+    await incr(a.counters, key, 3)
+    t.equal((await read(a.counters, key)).current, 2, 'after spending, this instance reads Redis again (its snapshot is dropped)')
+    await incr(a.counters, key, 3)
+    t.equal((await read(a.counters, key)).current, 3, 'and sees its own spend at once')
+    const big = `read-lease-${randomUUID()}`
+    await incr(a.counters, big, 600)
+    const trips = a.trips.count
+    const count = await read(a.counters, big)
+    t.equal(count.current, 1, 'a lease with tokens left answers from the lease')
+    t.ok(count.ttl > 0 && count.ttl <= 60_000, 'with the window')
+    t.equal(a.trips.count, trips, 'without a round trip')
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    t.equal((await read(a.counters, key)).current, 3, 'a snapshot older than a second is read again')
+  })
 })

@@ -8,6 +8,7 @@ import { issuerOf } from '../identity/oidc/provider.ts'
 import { ClientParamsSchema, OrgParamsSchema, type ClientParams, type OrgParams } from '../orgs/params.ts'
 import { ORG_READ_PROBLEMS, ORG_WRITE_PROBLEMS } from '../orgs/route-problems.ts'
 import { MachineClientQuerySchema, type CreateMachineClient, type MachineClientQuery, type RotateClientSecret } from './schemas.ts'
+import { forgetMachineClient } from '../identity/oidc/clients.ts'
 import { createClient, getClient, listClients, revokeClient, rotateClientSecret } from './service.ts'
 
 export default async function clientRoutes(app: FastifyInstance, options: { config: Config }): Promise<void> {
@@ -83,8 +84,15 @@ export default async function clientRoutes(app: FastifyInstance, options: { conf
         response: { 200: Type.Ref('MachineClientCredentials'), ...problemResponses(...ORG_WRITE_PROBLEMS, 'CONFLICT') },
       },
     },
-    async (request) =>
-      rotateClientSecret(app.db, requirePrincipal(request), request.params.orgId, request.params.clientId, request.body ?? {}, { requestId: request.id, tokenUrl }),
+    async (request) => {
+      const rotated = await rotateClientSecret(app.db, requirePrincipal(request), request.params.orgId, request.params.clientId, request.body ?? {}, {
+        requestId: request.id,
+        tokenUrl,
+      })
+      // The token endpoint reuses a client's metadata for a few seconds: the new secret works at once here.
+      forgetMachineClient(request.params.clientId)
+      return rotated
+    },
   )
 
   app.post<{ Params: ClientParams }>(
@@ -105,6 +113,7 @@ export default async function clientRoutes(app: FastifyInstance, options: { conf
     async (request) => {
       const client = await revokeClient(app.db, requirePrincipal(request), request.params.orgId, request.params.clientId, request.id)
       app.machineClientStatus.forget(client.clientId)
+      forgetMachineClient(client.clientId)
       return client
     },
   )

@@ -44,7 +44,10 @@ export function maskNik(nik: string | null): string | null {
   return nik ? `${nik.slice(0, 4)}${'*'.repeat(Math.max(nik.length - 8, 0))}${nik.slice(-4)}` : null
 }
 
-function toOrgUser(row: repo.OrgUserRow, options: { maskNik: boolean; verifiedEmail: string | null | undefined }): OrgUser {
+/** What toOrgUser reads of a row: a full row, or a listed one (repo.listOrgUsers). */
+type ShownUserRow = Omit<repo.OrgUserRow, 'password_hash' | 'failed_logins' | 'lockouts' | 'locked_until' | 'last_login_at' | 'terms_accepted_at'>
+
+function toOrgUser(row: ShownUserRow, options: { maskNik: boolean; verifiedEmail: string | null | undefined }): OrgUser {
   return {
     id: row.id,
     organisationId: row.organisation_id!,
@@ -97,12 +100,11 @@ export async function listUsers(db: Db, principal: Principal, orgId: string, que
   await requireOrgRight(db, principal, orgId, 'USER_MANAGEMENT', 'view')
   const limit = query.limit ?? 20
   const rows = await repo.listOrgUsers(db, { organisationId: orgId, level: query.level, status: query.status, groupId: query.groupId, cursor: decodeCursor(query.cursor), limit })
-  const verified = await verifiedEmails(db, rows.map((row) => row.id))
   return toPage(
     rows,
     limit,
     (row) => ({ at: row.position_at, id: row.id }),
-    (row) => toOrgUser(row, { maskNik: true, verifiedEmail: verified.get(row.id) }),
+    (row) => toOrgUser(row, { maskNik: true, verifiedEmail: row.verified_email }),
     (cursor) => nextLink(requestUrl, cursor),
   )
 }

@@ -43,17 +43,54 @@ function digestEquals(a: string, b: string): boolean {
   return left.length === right.length && left.length > 0 && timingSafeEqual(left, right)
 }
 
-/** Provider metadata for an active machine client; undefined for unknown or revoked ones. */
+/**
+ * How long an active machine client's metadata is reused before the database is asked again: the
+ * token endpoint reads it on every request, and a client asks for tokens far more often than it
+ * changes. Revoking a client or rotating its secret forgets it at once on the instance that did it
+ * (forgetMachineClient); other instances notice within this time, the same window in which they
+ * still accept the revoked client's tokens (CLIENT_STATUS_TTL_MS in src/plugins/auth.ts). A secret
+ * that does not match a reused entry is checked again against the database (compareClientSecret
+ * in provider.ts), so a secret rotated elsewhere works at once. Unknown and revoked clients are
+ * never kept: every request for them reads the database.
+ */
+export const MACHINE_CLIENT_TTL_MS = 5_000
+const MACHINE_CLIENT_CACHE_SIZE = 10_000
+
+interface CachedClient {
+  payload: AdapterPayload
+  /** Epoch milliseconds: the TTL, or earlier when the previous secret's grace ends. */
+  until: number
+}
+
+const machineClients = new Map<string, CachedClient>()
+
+/** Drops a client's reused metadata on this instance: call after revoking it or rotating its secret. */
+export function forgetMachineClient(clientId: string): void {
+  machineClients.delete(clientId)
+}
+
+/** Provider metadata for an active machine client (reused for MACHINE_CLIENT_TTL_MS); undefined for unknown or revoked ones. */
 export async function findMachineClientMetadata(db: Kysely<Database>, clientId: string): Promise<AdapterPayload | undefined> {
+  const cached = machineClients.get(clientId)
+  if (cached && Date.now() < cached.until) return cached.payload
+  return readMachineClientMetadata(db, clientId)
+}
+
+/** Provider metadata for an active machine client, read from the database (and kept for the next requests). */
+export async function readMachineClientMetadata(db: Kysely<Database>, clientId: string): Promise<AdapterPayload | undefined> {
   const row = await db
     .selectFrom('machine_clients')
     .select(['client_id', 'name', 'secret_hash', 'previous_secret_hash', 'previous_secret_expires_at', 'scopes', 'organisation_id', 'kind'])
     .where('client_id', '=', clientId)
     .where('status', '=', 'active')
     .executeTakeFirst()
-  if (!row) return undefined
-  const graceValid = row.previous_secret_hash && row.previous_secret_expires_at && row.previous_secret_expires_at > new Date()
-  return {
+  if (!row) {
+    machineClients.delete(clientId)
+    return undefined
+  }
+  const now = Date.now()
+  const graceValid = row.previous_secret_hash && row.previous_secret_expires_at && row.previous_secret_expires_at.getTime() > now
+  const payload: AdapterPayload = {
     client_id: row.client_id,
     client_name: row.name,
     // The provider never sees a secret, only digests: see compareClientSecret in provider.ts.
@@ -66,6 +103,10 @@ export async function findMachineClientMetadata(db: Kysely<Database>, clientId: 
     'urn:insw:organisation_id': row.organisation_id,
     'urn:insw:client_kind': row.kind,
   }
+  if (machineClients.size >= MACHINE_CLIENT_CACHE_SIZE) machineClients.delete(machineClients.keys().next().value!)
+  const graceEnds = graceValid ? row.previous_secret_expires_at!.getTime() : Infinity
+  machineClients.set(clientId, { payload, until: Math.min(now + MACHINE_CLIENT_TTL_MS, graceEnds) })
+  return payload
 }
 
 /** Compares a presented secret with the stored digest(s) (current, and previous during a rotation grace). */

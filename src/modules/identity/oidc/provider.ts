@@ -14,7 +14,7 @@ import type { Database } from '../../../db/schema.ts'
 import { API_SCOPES, OIDC_SCOPE_DESCRIPTIONS } from '../scopes.ts'
 import { emailIsVerified } from '../accounts/email-verification.ts'
 import { createAdapterFactory } from './adapter.ts'
-import { secretMatches, swaggerUiClient } from './clients.ts'
+import { readMachineClientMetadata, secretMatches, swaggerUiClient } from './clients.ts'
 import { issuingAlgorithm, type OidcKeys } from './keys.ts'
 import { renderProviderError } from './pages.ts'
 
@@ -147,8 +147,13 @@ export function createProvider(config: Config, db: Kysely<Database>, keys: OidcK
   const provider = new Provider(issuerOf(config), configuration)
   provider.proxy = config.trustProxy
   // Machine client secrets are stored as SHA-256 digests; compare digests in constant time.
-  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
-    return Boolean(this.clientSecret) && secretMatches(this.clientSecret!, actual)
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string; clientSecret?: string }, actual: string) {
+    if (this.clientSecret && secretMatches(this.clientSecret, actual)) return true
+    // The metadata may be a few seconds old (MACHINE_CLIENT_TTL_MS in clients.ts): a secret just
+    // rotated on another instance is checked against the database before it is refused.
+    if (staticClients.has(this.clientId)) return false
+    const fresh = await readMachineClientMetadata(db, this.clientId)
+    return typeof fresh?.client_secret === 'string' && secretMatches(fresh.client_secret, actual)
   }
   return provider
 }
