@@ -81,3 +81,15 @@ t.test('a public https PUBLIC_URL needs SANDBOX=true for sandbox mode; loopback 
     t.equal(loadConfig({ PUBLIC_URL: url }).sandbox, true, url)
   }
 })
+
+t.test('registration budgets: per IP and per NIB an hour, configurable', async (t) => {
+  t.same(loadConfig({}).registration, { perIpPerHour: 20, perNibPerHour: 5 })
+  t.same(loadConfig({ REGISTRATION_PER_IP: '50', REGISTRATION_PER_NIB: '3' }).registration, { perIpPerHour: 50, perNibPerHour: 3 })
+  const error = t.throws(() => loadConfig({ REGISTRATION_PER_NIB: '0' })) as ConfigError
+  t.equal(error.variable, 'REGISTRATION_PER_NIB')
+})
+
+t.test('pushed authorization requests are off unless OIDC_PAR=true', async (t) => {
+  t.equal(loadConfig({}).oidc.pushedAuthorizationRequests, false)
+  t.equal(loadConfig({ OIDC_PAR: 'true' }).oidc.pushedAuthorizationRequests, true)
+})
