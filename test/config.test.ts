@@ -122,3 +122,16 @@ t.test('slow clients are cut off: request, header and keep-alive timeouts, confi
   t.equal((t.throws(() => loadConfig({ REQUEST_TIMEOUT_MS: '0' })) as ConfigError).variable, 'REQUEST_TIMEOUT_MS')
   t.equal((t.throws(() => loadConfig({ KEEP_ALIVE_TIMEOUT_MS: 'forever' })) as ConfigError).variable, 'KEEP_ALIVE_TIMEOUT_MS')
 })
+
+t.test('registration budgets: per IP and per NIB an hour, configurable', async (t) => {
+  t.same(loadConfig({}).registration, { perIpPerHour: 20, perNibPerHour: 5 })
+  t.same(loadConfig({ REGISTRATION_PER_IP: '50', REGISTRATION_PER_NIB: '3' }).registration, { perIpPerHour: 50, perNibPerHour: 3 })
+  t.same(loadConfig({ RATE_LIMIT_SCALE: '10' }).registration, { perIpPerHour: 200, perNibPerHour: 50 }, 'scaled like every budget')
+  const error = t.throws(() => loadConfig({ REGISTRATION_PER_NIB: '0' })) as ConfigError
+  t.equal(error.variable, 'REGISTRATION_PER_NIB')
+})
+
+t.test('pushed authorization requests are off unless OIDC_PAR=true', async (t) => {
+  t.equal(loadConfig({}).oidc.pushedAuthorizationRequests, false)
+  t.equal(loadConfig({ OIDC_PAR: 'true' }).oidc.pushedAuthorizationRequests, true)
+})
