@@ -17,19 +17,25 @@ function tooMany(retryAfterMs: number, detail: { en: string; id: string }): AppE
   return new AppError('RATE_LIMITED', { retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)), detail })
 }
 
+/** Codes sent since `since` to one user or one number, newest first; no more than `limit` are needed to judge a budget. */
+function recentSends(trx: Transaction<Database>, column: 'user_id' | 'mobile', value: string, since: Date, limit: number) {
+  return trx
+    .selectFrom('mobile_verifications')
+    .select('created_at')
+    .where(column, '=', value)
+    .where('created_at', '>', since)
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute()
+}
+
 /** Throws 429 when another code for this user and number would exceed a limit. Call inside the transaction that sends it. */
 export async function assertOneTimeCodeBudget(trx: Transaction<Database>, userId: string, mobile: string, limits: OneTimeCodeLimits, now = new Date()) {
   // Serialise concurrent requests of one user and for one number, so two cannot both pass.
   await sql`select pg_advisory_xact_lock(hashtext(${`otp-user:${userId}`}))`.execute(trx)
   await sql`select pg_advisory_xact_lock(hashtext(${`otp-number:${mobile}`}))`.execute(trx)
 
-  const byUser = await trx
-    .selectFrom('mobile_verifications')
-    .select('created_at')
-    .where('user_id', '=', userId)
-    .where('created_at', '>', new Date(now.getTime() - HOUR_MS))
-    .orderBy('created_at', 'desc')
-    .execute()
+  const byUser = await recentSends(trx, 'user_id', userId, new Date(now.getTime() - HOUR_MS), limits.perUserPerHour)
   const latest = byUser[0]?.created_at
   const interval = limits.resendIntervalSeconds * 1000
   if (latest && now.getTime() - latest.getTime() < interval) {
@@ -47,14 +53,7 @@ export async function assertOneTimeCodeBudget(trx: Transaction<Database>, userId
     })
   }
 
-  const toNumber = await trx
-    .selectFrom('mobile_verifications')
-    .select('created_at')
-    .where('mobile', '=', mobile)
-    .where('created_at', '>', new Date(now.getTime() - DAY_MS))
-    .orderBy('created_at', 'desc')
-    .limit(limits.perNumberPerDay)
-    .execute()
+  const toNumber = await recentSends(trx, 'mobile', mobile, new Date(now.getTime() - DAY_MS), limits.perNumberPerDay)
   if (toNumber.length >= limits.perNumberPerDay) {
     const oldestCounted = toNumber[limits.perNumberPerDay - 1]!.created_at
     throw tooMany(oldestCounted.getTime() + DAY_MS - now.getTime(), {
