@@ -7,7 +7,7 @@ import { buildApp } from '../src/app.ts'
 import { CONTRACT_PATHS, contractEnv, serializeContract, type ContractMode } from '../src/contract.ts'
 import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/database.ts'
-import { generateSigningKey } from '../src/modules/identity/oidc/keys.ts'
+import { generateSigningKey } from '../src/identity/keys.ts'
 import { createUpstreams } from '../src/upstreams/index.ts'
 
 const database = await openDatabase({})

@@ -3,7 +3,7 @@ import t from 'tap'
 import { buildApp } from '../src/app.ts'
 import { CONTRACT_PATHS, contractEnv, serializeContract, type ContractMode } from '../src/contract.ts'
 import { loadConfig } from '../src/config.ts'
-import { generateSigningKey } from '../src/modules/identity/oidc/keys.ts'
+import { generateSigningKey } from '../src/identity/keys.ts'
 import { setupTestContext } from './helpers/app.ts'
 
 const context = await setupTestContext(t)

@@ -1,13 +1,13 @@
 /**
  * Access-token signatures per algorithm, in process: sign and verify cost of a realistic RFC 9068
  * `at+jwt` through fast-jwt, configured as the gateway's resource server (src/plugins/auth.ts,
- * minus its verified-token cache). Justifies SIGNING_ALGORITHM in src/modules/identity/oidc/keys.ts:
+ * minus its verified-token cache). Justifies SIGNING_ALGORITHM in src/identity/keys.ts:
  * each token is signed once and verified about once per instance (then cached), so the cost that
  * matters is sign + one verification. Interleaved rounds, median.
  */
 import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto'
 import { createSigner, createVerifier } from 'fast-jwt'
-import { SIGNING_ALGORITHM } from '../../src/modules/identity/oidc/keys.ts'
+import { SIGNING_ALGORITHM } from '../../src/identity/keys.ts'
 import { fmtMicros, fmtRate, fmtRatio, markdownTable, median, verdict } from './format.ts'
 import type { BenchPart } from './part.ts'
 

@@ -18,7 +18,7 @@ import { Agent, request } from 'undici'
 import { buildApp, DEFAULT_BODY_LIMIT } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.ts'
-import { apiAudienceOf, issuerOf } from '../../src/modules/identity/oidc/provider.ts'
+import { apiAudienceOf, issuerOf } from '../../src/identity/provider.ts'
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.ts'
 import type { BenchPart } from './part.ts'
 

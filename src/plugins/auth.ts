@@ -12,9 +12,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { AppError } from '../errors/app-error.ts'
-import { apiAudienceOf, issuerOf } from '../modules/identity/oidc/provider.ts'
-import { algorithmOf } from '../modules/identity/oidc/keys.ts'
-import type { ApiScope } from '../modules/identity/scopes.ts'
+import { apiAudienceOf, issuerOf } from '../identity/provider.ts'
+import { algorithmOf } from '../identity/keys.ts'
+import type { ApiScope } from '../identity/scopes.ts'
 
 /** Who is calling: a person (through an app such as Swagger UI) or a machine client. */
 export interface Principal {

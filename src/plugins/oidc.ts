@@ -7,10 +7,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type Provider from 'oidc-provider'
 import type { Config } from '../config.ts'
-import { deleteExpiredOidcPayloads } from '../modules/identity/oidc/adapter.ts'
-import { secretMatches } from '../modules/identity/oidc/clients.ts'
-import { loadOidcKeys, type OidcKeys } from '../modules/identity/oidc/keys.ts'
-import { createProvider, OIDC_MOUNT_PATH } from '../modules/identity/oidc/provider.ts'
+import { deleteExpiredOidcPayloads } from '../identity/adapter.ts'
+import { secretMatches } from '../identity/clients.ts'
+import { loadOidcKeys, type OidcKeys } from '../identity/keys.ts'
+import { createProvider, OIDC_MOUNT_PATH } from '../identity/provider.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

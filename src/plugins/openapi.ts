@@ -9,8 +9,8 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { problemCatalogue, problemTypeUri } from '../errors/catalogue.ts'
 import { addMultipartEncodings } from './openapi-multipart.ts'
-import { SWAGGER_UI_CLIENT_ID } from '../modules/identity/oidc/clients.ts'
-import { API_SCOPE_DESCRIPTIONS, OIDC_SCOPE_DESCRIPTIONS, type ApiScope } from '../modules/identity/scopes.ts'
+import { SWAGGER_UI_CLIENT_ID } from '../identity/clients.ts'
+import { API_SCOPE_DESCRIPTIONS, OIDC_SCOPE_DESCRIPTIONS, type ApiScope } from '../identity/scopes.ts'
 
 const errorCatalogueTable = Object.entries(problemCatalogue)
   .map(([code, definition]) => `| \`${code}\` | ${definition.status} | ${definition.title.en} | ${problemTypeUri(code as keyof typeof problemCatalogue)} |`)

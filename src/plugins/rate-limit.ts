@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import { AppError } from '../errors/app-error.ts'
-import { OIDC_MOUNT_PATH } from '../modules/identity/oidc/provider.ts'
+import { OIDC_MOUNT_PATH } from '../identity/provider.ts'
 import { BatchedRedisCounters, counterStore, InMemoryCounters } from './rate-limit-store.ts'
 
 export interface RateLimitOptions {

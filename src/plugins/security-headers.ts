@@ -19,7 +19,7 @@ const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsaf
 const PROVIDER_CSP = "frame-ancestors 'none'"
 
 const DOCS_PREFIX = '/docs'
-/** Where the OIDC provider is mounted (src/modules/identity/oidc/provider.ts; plugins do not import modules). */
+/** Where the OIDC provider is mounted (src/identity/provider.ts). */
 const OIDC_MOUNT_PATH = '/oidc'
 export const HSTS = 'max-age=31536000; includeSubDomains'
 

@@ -5,8 +5,8 @@
  */
 import { createHmac, createPrivateKey, createPublicKey, randomUUID, sign, type KeyObject } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { algorithmOf } from '../../src/modules/identity/oidc/keys.ts'
-import { apiAudienceOf, issuerOf } from '../../src/modules/identity/oidc/provider.ts'
+import { algorithmOf } from '../../src/identity/keys.ts'
+import { apiAudienceOf, issuerOf } from '../../src/identity/provider.ts'
 import { testConfig } from './app.ts'
 
 export type Signer = { alg: 'RS256' | 'ES256'; key: KeyObject } | { alg: 'HS256'; secret: string | Buffer } | { alg: 'none' }

@@ -4,8 +4,8 @@
 import * as oidc from 'openid-client'
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
-import { deleteExpiredOidcPayloads } from '../../src/modules/identity/oidc/adapter.ts'
-import { generateSigningKey } from '../../src/modules/identity/oidc/keys.ts'
+import { deleteExpiredOidcPayloads } from '../../src/identity/adapter.ts'
+import { generateSigningKey } from '../../src/identity/keys.ts'
 import { freePort, setupTestContext, testConfig } from '../helpers/app.ts'
 import { machineClient } from '../helpers/oidc.ts'
 

@@ -7,7 +7,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
-import { issuerOf } from '../../src/modules/identity/oidc/provider.ts'
+import { issuerOf } from '../../src/identity/provider.ts'
 import { buildTestApp, setupTestContext, testConfig } from '../helpers/app.ts'
 import { jwt, tokenMinter, type Signer } from '../helpers/tokens.ts'
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { digestSecret } from '../../src/modules/identity/oidc/clients.ts'
+import { digestSecret } from '../../src/identity/clients.ts'
 import { buildTestApp } from '../helpers/app.ts'
 import { api, createActiveUser, createGroup, createOrg, setupRbacTest, userToken } from '../helpers/orgs.ts'
 

@@ -8,7 +8,7 @@ import { COMMON_PROBLEMS, problemResponses } from '../../errors/problem-schema.t
 import { sameOrigin } from '../identity/interactions/csrf.ts'
 import { formProblemStatus, readFormFields } from '../identity/interactions/form-fields.ts'
 import { pageLanguage } from '../identity/interactions/language.ts'
-import { html, page } from '../identity/pages/html.ts'
+import { html, page } from '../../http/html.ts'
 import { requirePrincipal } from '../../plugins/auth.ts'
 import { SECURED } from '../../plugins/openapi.ts'
 import type { CompleteAccount, EmailVerification, SetPassword, VerifyMobile } from './schemas.ts'

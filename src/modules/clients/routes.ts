@@ -4,11 +4,11 @@ import type { Config } from '../../config.ts'
 import { problemResponses } from '../../errors/problem-schema.ts'
 import { requirePrincipal } from '../../plugins/auth.ts'
 import { secured } from '../../plugins/openapi.ts'
-import { issuerOf } from '../identity/oidc/provider.ts'
+import { issuerOf } from '../../identity/provider.ts'
 import { ClientParamsSchema, OrgParamsSchema, type ClientParams, type OrgParams } from '../orgs/params.ts'
 import { ORG_READ_PROBLEMS, ORG_WRITE_PROBLEMS } from '../orgs/route-problems.ts'
 import { MachineClientQuerySchema, type CreateMachineClient, type MachineClientQuery, type RotateClientSecret } from './schemas.ts'
-import { forgetMachineClient } from '../identity/oidc/clients.ts'
+import { forgetMachineClient } from '../../identity/clients.ts'
 import { createClient, getClient, listClients, revokeClient, rotateClientSecret } from './service.ts'
 
 export default async function clientRoutes(app: FastifyInstance, options: { config: Config }): Promise<void> {

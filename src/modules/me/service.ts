@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import { AppError } from '../../errors/app-error.ts'
 import type { Principal } from '../../plugins/auth.ts'
-import { API_SCOPE_DESCRIPTIONS, OIDC_SCOPE_DESCRIPTIONS } from '../identity/scopes.ts'
+import { API_SCOPE_DESCRIPTIONS, OIDC_SCOPE_DESCRIPTIONS } from '../../identity/scopes.ts'
 import { rightsList, userRights } from '../orgs/authorize.ts'
 import type { Me } from './schemas.ts'
 

@@ -1,6 +1,6 @@
 /** The sandbox mailbox as a small HTML page: a tester reads the mail and clicks its links. */
 import type { Language } from '../../errors/language.ts'
-import { escapeHtml, html, page, SafeHtml } from '../identity/pages/html.ts'
+import { escapeHtml, html, page, SafeHtml } from '../../http/html.ts'
 
 /** Escapes the text, then turns http(s) URLs into links (the only markup added). */
 function linkify(text: string): SafeHtml {

@@ -27,9 +27,8 @@ export async function markEmailVerified(db: Db, userId: string): Promise<void> {
     .execute()
 }
 
-export function emailIsVerified(email: string, verifiedEmail: string | null | undefined): boolean {
-  return Boolean(verifiedEmail) && verifiedEmail!.toLowerCase() === email.toLowerCase()
-}
+// The rule itself lives below the modules: the OIDC provider reads it for the email_verified claim.
+export { emailIsVerified } from '../../../identity/email-verified.ts'
 
 /** The verified state of several users at once (by id). */
 export async function verifiedEmails(db: Db, userIds: string[]): Promise<Map<string, string | null>> {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { InteractionResults } from 'oidc-provider'
-import { apiAudienceOf } from '../oidc/provider.ts'
+import { apiAudienceOf } from '../../../identity/provider.ts'
 import type { Config } from '../../../config.ts'
 
 type Details = Awaited<ReturnType<FastifyInstance['oidc']['interactionDetails']>>

@@ -1,6 +1,6 @@
 /** The HTML of the login, forgot-password and reset-password pages. */
 import type { Language } from '../../../errors/language.ts'
-import { html, page, type SafeHtml } from '../pages/html.ts'
+import { html, page, type SafeHtml } from '../../../http/html.ts'
 import { textsFor } from './texts.ts'
 
 function message(kind: 'error' | 'notice', text: string | undefined): SafeHtml {

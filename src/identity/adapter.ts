@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Adapter, AdapterPayload } from 'oidc-provider'
-import type { Database } from '../../../db/schema.ts'
+import type { Database } from '../db/schema.ts'
 import { findMachineClientMetadata } from './clients.ts'
 
 export function createAdapterFactory(db: Kysely<Database>, staticClients: Map<string, AdapterPayload>) {

@@ -3,7 +3,7 @@
  * without JavaScript, readable on a phone, in Indonesian and English. Every interpolated value
  * goes through `escapeHtml`.
  */
-import type { Language } from '../../../errors/language.ts'
+import type { Language } from '../errors/language.ts'
 
 export function escapeHtml(value: unknown): string {
   return String(value ?? '')

@@ -7,8 +7,8 @@
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { Config } from '../../../config.ts'
-import type { Database } from '../../../db/schema.ts'
+import type { Config } from '../config.ts'
+import type { Database } from '../db/schema.ts'
 
 /**
  * ES256 (ECDSA P-256) for new keys. Every token the gateway issues is signed once, and verified

@@ -6,8 +6,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { AdapterPayload } from 'oidc-provider'
-import type { Database } from '../../../db/schema.ts'
-import { API_SCOPES } from '../scopes.ts'
+import type { Database } from '../db/schema.ts'
+import { API_SCOPES } from './scopes.ts'
 
 export const SWAGGER_UI_CLIENT_ID = 'swagger-ui'
 
