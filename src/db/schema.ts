@@ -5,6 +5,7 @@
 import type { ColumnType, Generated } from 'kysely'
 import type { AccountContactsWithVerifiedEmail, AccountSecurityTokenColumns, AccountSecurityUserColumns, FederatedLinkRequestsTable } from './tables/accounts.ts'
 import type { LockoutTables } from './tables/lockout.ts'
+import type { PermitTables } from './tables/permits.ts'
 import type { RbacOrganisationColumns, RbacTables, RbacUserColumns } from './tables/rbac.ts'
 import type { RegistrationMailColumns, RegistrationOrganisationColumns, RegistrationTables } from './tables/registration.ts'
 
@@ -110,7 +111,7 @@ export interface UsernameCountersTable {
   last_value: number
 }
 
-export interface Database extends RbacTables, RegistrationTables, LockoutTables {
+export interface Database extends RbacTables, RegistrationTables, LockoutTables, PermitTables {
   username_counters: UsernameCountersTable
   organisations: OrganisationsTable
   users: UsersTable
