@@ -51,6 +51,18 @@ export interface Config {
   rateLimits: RateLimitSettings
   /** Slow clients are cut off: see HttpTimeouts. */
   httpTimeouts: HttpTimeouts
+  /** A permit's journey at INATRADE: see PermitJourneySettings. */
+  permits: PermitJourneySettings
+}
+
+/**
+ * Callbacks can be lost (INATRADE gives up after a few tries), so a scheduled job asks INATRADE
+ * about forwarded permits that have not moved for `reconcileAfterMs`, at most `reconcileBatch`
+ * of them per run (every minute).
+ */
+export interface PermitJourneySettings {
+  reconcileAfterMs: number
+  reconcileBatch: number
 }
 
 /** Registration submissions an hour: per client IP, and per NIB (or NPWP without an NIB). */
@@ -365,5 +377,9 @@ export function loadConfig(env: Env = process.env): Config {
     sandbox,
     rateLimits,
     httpTimeouts: parseHttpTimeouts(env),
+    permits: {
+      reconcileAfterMs: parseInteger(env, 'PERMIT_RECONCILE_AFTER_MS', 10 * 60_000, 1_000, 7 * 24 * 3_600_000),
+      reconcileBatch: parseInteger(env, 'PERMIT_RECONCILE_BATCH', 100, 1, 10_000),
+    },
   }
 }

@@ -53,6 +53,11 @@ export const OPENAPI_TAGS = [
   { name: 'Users', description: 'Users of an organisation: super admin, admins and non-admins.' },
   { name: 'Machine clients', description: 'Client-credentials clients of an organisation (in-house systems, surveyors, insurers).' },
   { name: 'Audit', description: 'Append-only log of every change and sign-in relevant event in an organisation.' },
+  { name: 'Permits', description: 'Permit applications: submit once, follow every step, download the issued licence.' },
+  {
+    name: 'INATRADE callbacks',
+    description: 'Called by INATRADE, not by integrators: signed status events of forwarded applications (HMAC-SHA256 over the raw body).',
+  },
   { name: 'Sandbox', description: 'Only in sandbox mode: test organisations, operators and the mailbox. Absent from production.' },
 ]
 

@@ -9,7 +9,7 @@ import type { CallbackSender } from './inatrade-callbacks.ts'
 import type { ApplicationBody } from './inatrade-schemas.ts'
 import type { Scheduler } from './scheduler.ts'
 
-export type ApplicationStatus = 'RECEIVED' | 'UNDER_REVIEW' | 'APPROVED' | 'REJECTED'
+export type ApplicationStatus = 'RECEIVED' | 'UNDER_REVIEW' | 'APPROVED' | 'REJECTED' | 'CANCELLED'
 
 export const DEFAULT_STEP_DELAYS_MS: readonly [number, number] = [2000, 3000]
 export const NOT_IN_OSS_REASON = 'NIB tidak terdaftar di OSS'
@@ -113,14 +113,33 @@ export class ApplicationDesk {
     }
     this.#applications.set(application.inatradeId, application)
     const [toReview = 0, toDecision = 0] = application.plan.stepDelaysMs
+    // A cancelled application leaves the timetable: its pending steps find it CANCELLED and stop.
     this.#options.scheduler.schedule(toReview, () => {
+      if (application.status === 'CANCELLED') return
       this.#advance(application, 'UNDER_REVIEW')
       this.#options.scheduler.schedule(toDecision, () => this.#decide(application))
     })
     return application
   }
 
+  /**
+   * Withdraws an application at the applicant's request. Idempotent: cancelling a cancelled
+   * application answers the same. After a decision it is too late (`already_decided`). No
+   * callback is sent for it: the caller asked, and has the answer.
+   */
+  cancel(inatradeId: string): { kind: 'not_found' } | { kind: 'already_decided'; status: ApplicationStatus } | { kind: 'cancelled'; application: Application } {
+    const application = this.#applications.get(inatradeId)
+    if (!application) return { kind: 'not_found' }
+    if (application.status === 'APPROVED' || application.status === 'REJECTED') return { kind: 'already_decided', status: application.status }
+    if (application.status !== 'CANCELLED') {
+      application.status = 'CANCELLED'
+      application.history.push({ status: 'CANCELLED', at: new Date().toISOString() })
+    }
+    return { kind: 'cancelled', application }
+  }
+
   #decide(application: Application): void {
+    if (application.status === 'CANCELLED') return
     const { outcome, reason } = application.plan
     if (outcome === 'APPROVED') {
       const issued = new Date()

@@ -127,6 +127,30 @@ export async function buildInatradeStub(options: InatradeStubOptions): Promise<F
     return applicationView(application)
   })
 
+  // Cancel: naturally idempotent (a second cancel answers the same), but the key is still required
+  // like on every INATRADE write, and `flaky` counts attempts by it.
+  app.post<{ Params: { inatradeId: string } }>(`${APPLICATIONS}/:inatradeId/cancel`, async (request, reply) => {
+    const application = desk.get(request.params.inatradeId)
+    const rawKey = request.headers['idempotency-key']
+    const key = (Array.isArray(rawKey) ? rawKey[0] : rawKey)?.trim() || undefined
+    if (await misbehave(request, reply, {
+      behaviour: behaviourOf(application?.nib), scheduler, attempts, upstreamName: 'INATRADE',
+      attemptKey: key === undefined ? undefined : `cancel ${key}`,
+    })) return reply
+    if (key === undefined || key.length > 255) {
+      return reply.code(400).send({ error: 'MISSING_IDEMPOTENCY_KEY', message: 'the Idempotency-Key header is required (at most 255 characters)' })
+    }
+    const result = desk.cancel(request.params.inatradeId)
+    switch (result.kind) {
+      case 'not_found':
+        return reply.code(404).send({ error: 'APPLICATION_NOT_FOUND', message: `no application ${request.params.inatradeId}` })
+      case 'already_decided':
+        return reply.code(409).send({ error: 'ALREADY_DECIDED', message: `the application was already decided (${result.status})`, status: result.status })
+      case 'cancelled':
+        return reply.code(200).send({ inatradeId: result.application.inatradeId, status: 'CANCELLED', cancelledAt: result.application.history.at(-1)!.at })
+    }
+  })
+
   app.post(REALISATION_REPORTS, (request, reply) => idempotentPost<RealisationReportBody, Record<string, unknown>>(request, reply, {
     path: REALISATION_REPORTS,
     schema: RealisationReportBodySchema,

@@ -12,6 +12,8 @@ export const InatradeApplicationStatusSchema = Type.Union([
   Type.Literal('UNDER_REVIEW'),
   Type.Literal('APPROVED'),
   Type.Literal('REJECTED'),
+  // Withdrawn at the applicant's request before a decision (POST …/cancel).
+  Type.Literal('CANCELLED'),
 ])
 export type InatradeApplicationStatus = Static<typeof InatradeApplicationStatusSchema>
 
@@ -39,6 +41,12 @@ export const InatradeApplicationSchema = Type.Object({
   licence: Type.Optional(InatradeLicenceSchema),
 })
 export type InatradeApplication = Static<typeof InatradeApplicationSchema>
+
+const CancellationSchema = Type.Object({
+  inatradeId: Type.String({ minLength: 1 }),
+  status: Type.Literal('CANCELLED'),
+  cancelledAt: UpstreamTimestamp(),
+})
 
 const ReportReceiptSchema = Type.Object({
   receiptNumber: Type.String({ minLength: 1 }),
@@ -95,6 +103,12 @@ export interface InatradeReportReceipt {
   replayed: boolean
 }
 
+/** What INATRADE answered a cancellation: withdrawn, too late (its decision stands), or unknown. */
+export type InatradeCancellation =
+  | { outcome: 'cancelled'; cancelledAt: string }
+  | { outcome: 'already_decided'; status?: 'APPROVED' | 'REJECTED' }
+  | { outcome: 'not_found' }
+
 export type InatradeApplicationLookup = { found: true; application: InatradeApplication } | { found: false }
 
 export interface InatradeAdapter {
@@ -105,6 +119,8 @@ export interface InatradeAdapter {
    */
   submitApplication(input: InatradeApplicationInput, ctx: IdempotentCallContext): Promise<InatradeSubmission>
   getApplication(inatradeId: string, ctx?: UpstreamCallContext): Promise<InatradeApplicationLookup>
+  /** Withdraws an application before INATRADE decides; safe to repeat with the same key. */
+  cancelApplication(inatradeId: string, ctx: IdempotentCallContext): Promise<InatradeCancellation>
   submitRealisationReport(input: InatradeRealisationReportInput, ctx: IdempotentCallContext): Promise<InatradeReportReceipt>
 }
 
@@ -112,6 +128,7 @@ export function createInatradeAdapter(client: UpstreamClient): InatradeAdapter {
   const submissionReader = responseReader('inatrade', 'application receipt', SubmissionReceiptSchema)
   const applicationReader = responseReader('inatrade', 'application', InatradeApplicationSchema)
   const reportReader = responseReader('inatrade', 'realisation report receipt', ReportReceiptSchema)
+  const cancellationReader = responseReader('inatrade', 'cancellation', CancellationSchema)
 
   return {
     async submitApplication(input, { idempotencyKey, ...ctx }) {
@@ -144,6 +161,29 @@ export function createInatradeAdapter(client: UpstreamClient): InatradeAdapter {
           throw gatewayRequestRejected('inatrade', 'an application look-up', response)
         default:
           throw unexpectedStatus('inatrade', 'an application look-up', response)
+      }
+    },
+
+    async cancelApplication(inatradeId, { idempotencyKey, ...ctx }) {
+      requireIdempotencyKey(idempotencyKey)
+      const operation = 'an application cancellation'
+      const response = await client.request({ method: 'POST', path: `/inatrade/v1/applications/${encodeURIComponent(inatradeId)}/cancel`, idempotencyKey, ctx })
+      switch (response.status) {
+        case 200: {
+          const answer = cancellationReader.read(response.body)
+          if (answer.inatradeId !== inatradeId) throw new AppError('UPSTREAM_BAD_RESPONSE', { detail: 'INATRADE cancelled a different application' })
+          return { outcome: 'cancelled', cancelledAt: answer.cancelledAt }
+        }
+        case 404:
+          if (upstreamErrorCode(response) === 'APPLICATION_NOT_FOUND') return { outcome: 'not_found' }
+          throw unexpectedStatus('inatrade', operation, response)
+        case 409: {
+          if (upstreamErrorCode(response) !== 'ALREADY_DECIDED') throw writeFailure(operation, response)
+          const status = (response.body as { status?: unknown }).status
+          return { outcome: 'already_decided', status: status === 'APPROVED' || status === 'REJECTED' ? status : undefined }
+        }
+        default:
+          throw writeFailure(operation, response)
       }
     },
 

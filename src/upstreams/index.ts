@@ -23,6 +23,7 @@ export type {
   InatradeApplicationInput,
   InatradeApplicationLookup,
   InatradeApplicationStatus,
+  InatradeCancellation,
   InatradeCallbackEvent,
   InatradeLicence,
   InatradeRealisationReportInput,

@@ -1,0 +1,103 @@
+/**
+ * The `permit.reconcile` job (scheduled every minute): callbacks can be lost (INATRADE gives up
+ * after a few tries, the gateway may have been down), so permits that have not moved for
+ * PERMIT_RECONCILE_AFTER_MS are looked up at INATRADE and what it says is applied exactly as a
+ * callback would be (applyInatradeReport: same rules, same events, actor system).
+ *
+ * Fairness: a permit legitimately under review for days would otherwise be polled every minute
+ * and, being the oldest, starve newer ones. Each poll touches `updated_at`, and a permit is polled
+ * again only once `updated_at` is older than the threshold too: every stale permit is asked
+ * about once per threshold period, oldest first, at most PERMIT_RECONCILE_BATCH per run.
+ *
+ * Permits stuck in `submitted` (a forward job lost to an operator's mistake, or a pre-engine
+ * row) get their forward job enqueued again: cheap (the singleton key `permit:<id>` keeps it to
+ * one queued job per permit) and safe (the forward job skips anything past `submitted`, and
+ * INATRADE de-duplicates on the permit's idempotency key).
+ */
+import type { JobContext } from '../../jobs/types.ts'
+import type { InatradeApplication } from '../../upstreams/index.ts'
+import { attemptTraceparent } from './forwarding.ts'
+import { applyInatradeReport, type InatradeReport } from './inatrade-status.ts'
+import { recordEvent } from './journey.ts'
+import { FORWARD_QUEUE, licenceOptions, type JourneyDeps } from './journey-deps.ts'
+
+const POLLED = ['forwarded', 'received', 'under_review', 'approved'] as const
+
+export interface ReconcileSettings {
+  afterMs: number
+  batch: number
+}
+
+export interface ReconcileSummary {
+  polled: number
+  applied: number
+  unchanged: number
+  failed: number
+  reforwarded: number
+}
+
+/** INATRADE's view as a report: the current status, with the reason and time of its last step. */
+export function reportOf(application: InatradeApplication): InatradeReport {
+  const last = [...application.history].reverse().find((entry) => entry.status === application.status)
+  return { status: application.status, occurredAt: last?.at, reason: last?.reason, licence: application.licence }
+}
+
+export async function reconcilePermits(deps: JourneyDeps, settings: ReconcileSettings, _job?: JobContext): Promise<ReconcileSummary> {
+  const summary: ReconcileSummary = { polled: 0, applied: 0, unchanged: 0, failed: 0, reforwarded: 0 }
+  const staleBefore = new Date(Date.now() - settings.afterMs)
+
+  const stale = await deps.db
+    .selectFrom('permits')
+    .select(['id', 'inatrade_id', 'trace_id'])
+    .where('status', 'in', [...POLLED])
+    .where('inatrade_id', 'is not', null)
+    .where('status_changed_at', '<', staleBefore)
+    .where('updated_at', '<', staleBefore)
+    .orderBy('updated_at')
+    .limit(settings.batch)
+    .execute()
+
+  for (const permit of stale) {
+    // An outage: stop asking; the next run tries again.
+    if (deps.inatradeBreaker() === 'open') break
+    summary.polled++
+    try {
+      const lookup = await deps.inatrade.getApplication(permit.inatrade_id!, { traceparent: attemptTraceparent(permit.trace_id) })
+      await deps.db.transaction().execute(async (trx) => {
+        await trx.updateTable('permits').set({ updated_at: new Date() }).where('id', '=', permit.id).execute()
+        if (!lookup.found) {
+          summary.failed++
+          await recordEvent(trx, permit.id, { type: 'permit.reconciled', actor: { type: 'system', id: 'reconciliation' }, hop: 'inatrade', outcome: 'failed', detail: { reason: 'not_found_at_inatrade' } })
+          deps.log.error({ permitId: permit.id }, 'reconciliation: INATRADE does not know a forwarded permit')
+          return
+        }
+        const result = await applyInatradeReport(trx, permit.id, reportOf(lookup.application), { kind: 'reconciliation' }, licenceOptions(deps))
+        if (result.outcome === 'applied') summary.applied++
+        else summary.unchanged++
+      })
+    } catch (error) {
+      summary.failed++
+      deps.log.warn({ permitId: permit.id, err: error }, 'reconciliation: INATRADE look-up failed')
+    }
+  }
+
+  const stuck = await deps.db
+    .selectFrom('permits')
+    .select('id')
+    .where('status', '=', 'submitted')
+    .where('status_changed_at', '<', staleBefore)
+    .where('updated_at', '<', staleBefore)
+    .orderBy('updated_at')
+    .limit(settings.batch)
+    .execute()
+  for (const permit of stuck) {
+    await deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable('permits').set({ updated_at: new Date() }).where('id', '=', permit.id).execute()
+      const jobId = await deps.jobs.send(trx, FORWARD_QUEUE, { permitId: permit.id }, { singletonKey: `permit:${permit.id}` })
+      if (jobId !== null) summary.reforwarded++
+    })
+  }
+
+  if (summary.polled + summary.reforwarded > 0) deps.log.info({ ...summary }, 'permit reconciliation run')
+  return summary
+}
