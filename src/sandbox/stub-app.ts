@@ -75,6 +75,12 @@ export function createStubApp(options: CreateStubAppOptions): StubKit {
     const entry = entries.get(request)
     if (entry) entry.body = request.body ?? null
   })
+  // The status is journalled as the stub sends it, not once the client took it: a request the
+  // gateway gave up on (timed out) still shows what the stub did with it.
+  app.addHook('onSend', async (request, reply) => {
+    const entry = entries.get(request)
+    if (entry) entry.statusCode = reply.statusCode
+  })
   app.addHook('onResponse', async (request, reply) => {
     const entry = entries.get(request)
     if (entry) entry.statusCode = reply.statusCode

@@ -15,6 +15,7 @@ export class TestRetryLater extends Error {
   readonly until: Date
   constructor(until: Date, reason: string) {
     super(reason)
+    this.name = 'RetryLater'
     this.until = until
   }
 }
@@ -65,7 +66,8 @@ export async function insertOrganisation(db: Kysely<Database>, nib: string): Pro
   const existing = await db.selectFrom('organisations').select('id').where('nib', '=', nib).executeTakeFirst()
   if (existing) return existing.id
   const npwp = `01${nib.slice(-10)}000`
-  const row = await db.insertInto('organisations').values({ nib, npwp, name: `PT Uji ${nib.slice(-3)}` }).returning('id').executeTakeFirstOrThrow()
+  await db.insertInto('organisations').values({ nib, npwp, name: `PT Uji ${nib.slice(-3)}` }).onConflict((oc) => oc.column('nib').doNothing()).execute()
+  const row = await db.selectFrom('organisations').select('id').where('nib', '=', nib).executeTakeFirstOrThrow()
   return row.id
 }
 
