@@ -162,6 +162,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(operatorRoutes, { config })
   await app.register(organisationSyncRoutes)
   await app.register(accountRoutes, { config })
-  if (config.sandbox) await app.register(sandboxRoutes, { config })
+  if (config.sandbox) await app.register(sandboxRoutes, { config, upstreamUrls: options.upstreamUrls })
   return app
 }
