@@ -44,6 +44,7 @@ t.test('cuti bersama does not count', async (t) => {
   t.equal(isWorkingDay(wib('2026-03-23T10:00:00')), false, 'Monday')
   t.equal(isWorkingDay(wib('2026-03-24T10:00:00')), false, 'Tuesday')
   t.equal(isWorkingDay(wib('2026-05-15T10:00:00')), false, 'Ascension cuti bersama')
+  t.equal(isWorkingDay(wib('2025-08-18T10:00:00')), false, 'added by the August 2025 amendment')
   // Mon 16 Mar 2026 + 3: Tue 17, then 18 (cuti), 19 (Nyepi), 20 (cuti), weekend with Lebaran, 23 and 24 (cuti): Wed 25, Thu 26.
   t.equal(addWorkingDays(wib('2026-03-16T10:00:00'), 3).getTime(), endOf('2026-03-26').getTime())
   t.equal(workingDaysBetween(wib('2026-03-16T10:00:00'), wib('2026-03-27T10:00:00')), 4)

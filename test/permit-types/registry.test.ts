@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import type { PermitType } from '../../src/modules/permit-types/catalogue.ts'
-import { DEFAULT_PERMIT_TYPES_PATH, loadPermitTypes, normaliseHsCode } from '../../src/modules/permit-types/registry.ts'
+import { DEFAULT_PERMIT_TYPES_PATH, isHsCodeAllowed, loadPermitTypes, normaliseHsCode } from '../../src/modules/permit-types/registry.ts'
 
 const registry = loadPermitTypes()
 
@@ -104,6 +104,17 @@ t.test('both HS code forms are accepted and normalise to the same digits', async
   t.equal(normaliseHsCode('0901.11.10'), '09011110')
   t.equal(normaliseHsCode('09011110'), '09011110')
   t.equal(normaliseHsCode('7208.51.00.10'), '7208510010')
+})
+
+t.test('isHsCodeAllowed: prefixes of the type, in either written form; an empty list allows any', async (t) => {
+  const steel = registry.get('PI-BAJA')!
+  t.equal(isHsCodeAllowed(steel, '7208.51.00'), true)
+  t.equal(isHsCodeAllowed(steel, '72085100'), true)
+  t.equal(isHsCodeAllowed(steel, '0901.11.10'), false, 'coffee is not steel')
+  const sugar = registry.get('PI-GULA')!
+  t.equal(isHsCodeAllowed(sugar, '1701.14.00'), true, 'an 8-digit prefix')
+  t.equal(isHsCodeAllowed(sugar, '1701.91.00'), false, 'refined sugar is not covered')
+  t.equal(isHsCodeAllowed(registry.get('SK-TRANSAKSI')!, '0901.11.10'), true)
 })
 
 t.test('every invalid field of an ordinary payload is listed', async (t) => {

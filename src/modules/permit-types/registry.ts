@@ -52,6 +52,12 @@ export function normaliseHsCode(code: string): string {
   return code.replace(/\D/g, '')
 }
 
+/** Whether the type covers an HS code (either written form): it starts with an allowed prefix, or the type allows any. */
+export function isHsCodeAllowed(type: PermitType, hsCode: string): boolean {
+  const digits = normaliseHsCode(hsCode)
+  return type.allowedHsPrefixes.length === 0 || type.allowedHsPrefixes.some((prefix) => digits.startsWith(prefix))
+}
+
 class PermitTypeFileError extends Error {
   constructor(path: string, where: string, problem: string) {
     super(`permit types ${path}: ${where}: ${problem}`)
