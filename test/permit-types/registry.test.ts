@@ -163,6 +163,7 @@ t.test('a broken fixture stops the start with one line naming the entry', async 
     ['a schema that does not compile', (types) => ((types[4]!.payloadSchema as Record<string, unknown>).type = 'thing'), /entry #4 \(PE-SAWIT\): payloadSchema does not compile/],
     ['an unknown schema keyword', (types) => ((types[4]!.payloadSchema as Record<string, unknown>).maxLenght = 3), /entry #4 \(PE-SAWIT\): payloadSchema does not compile/],
     ['a wrong menu', (types) => (types[5]!.menu = 'OTHER'), /entry #5 \(SK-TRANSAKSI\): menu/],
+    ['lines without an HS code', (types) => delete (types[6]!.payloadSchema as { properties: { lines: { items: { properties: Record<string, unknown> } } } }).properties.lines.items.properties.hsCode, /entry #6 \(SK-BERKALA\): payloadSchema must require commodity lines/],
   ]
   for (const [name, mutate, message] of cases) {
     const path = write(mutate)

@@ -113,6 +113,11 @@ function entryProblem(entry: Record<string, unknown>): string | undefined {
     }
   }
   if (typeof entry.payloadSchema !== 'object' || entry.payloadSchema === null || Array.isArray(entry.payloadSchema)) return 'payloadSchema must be a JSON Schema object'
+  // The pipeline's business rules read payload.lines[].hsCode (allowed prefixes): every type must have them.
+  const lines = (entry.payloadSchema as { properties?: { lines?: { items?: { properties?: Record<string, unknown>; required?: unknown } } } }).properties?.lines
+  if (!lines?.items?.properties?.hsCode || !(Array.isArray(lines.items.required) && lines.items.required.includes('hsCode'))) {
+    return 'payloadSchema must require commodity lines (properties.lines.items) with a required hsCode'
+  }
   return unboundedIn(entry.payloadSchema, '/payloadSchema')
 }
 
