@@ -16,6 +16,8 @@ const messages: Record<string, (p: Params) => { en: string; id: string }> = {
   maxLength: (p) => ({ en: `must be at most ${p.limit} characters`, id: `maksimal ${p.limit} karakter` }),
   minimum: (p) => ({ en: `must be ${p.comparison} ${p.limit}`, id: `harus ${p.comparison} ${p.limit}` }),
   maximum: (p) => ({ en: `must be ${p.comparison} ${p.limit}`, id: `harus ${p.comparison} ${p.limit}` }),
+  exclusiveMinimum: (p) => ({ en: `must be ${p.comparison} ${p.limit}`, id: `harus ${p.comparison} ${p.limit}` }),
+  exclusiveMaximum: (p) => ({ en: `must be ${p.comparison} ${p.limit}`, id: `harus ${p.comparison} ${p.limit}` }),
   minItems: (p) => ({ en: `must have at least ${p.limit} items`, id: `minimal ${p.limit} item` }),
   maxItems: (p) => ({ en: `must have at most ${p.limit} items`, id: `maksimal ${p.limit} item` }),
   enum: (p) => ({

@@ -32,7 +32,7 @@ export function errorListing(errors: unknown): ErrorListing | undefined {
 }
 
 /** True when `value` holds at most SMALL_INPUT_VALUES values and no long string (stops early). */
-function isSmall(value: unknown): boolean {
+export function isSmall(value: unknown): boolean {
   let budget = SMALL_INPUT_VALUES
   const visit = (node: unknown): boolean => {
     if (--budget < 0) return false

@@ -53,6 +53,7 @@ export const OPENAPI_TAGS = [
   { name: 'Users', description: 'Users of an organisation: super admin, admins and non-admins.' },
   { name: 'Machine clients', description: 'Client-credentials clients of an organisation (in-house systems, surveyors, insurers).' },
   { name: 'Audit', description: 'Append-only log of every change and sign-in relevant event in an organisation.' },
+  { name: 'Permit types', description: 'The permits that can be applied for: requirements, SLA in working days, reporting obligation and the JSON Schema of the application payload.' },
   { name: 'Permits', description: 'Permit applications: submit once, follow every step, download the issued licence.' },
   {
     name: 'INATRADE callbacks',
