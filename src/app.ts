@@ -15,6 +15,7 @@ import interactionRoutes from './modules/identity/interactions/routes.ts'
 import meRoutes from './modules/me/routes.ts'
 import orgRoutes from './modules/orgs/routes.ts'
 import permitTypesPlugin from './modules/permit-types/plugin.ts'
+import permitJourneyRoutes from './modules/permits/journey-routes.ts'
 import type { PermitTypeRegistry } from './modules/permit-types/registry.ts'
 import permitTypeRoutes from './modules/permit-types/routes.ts'
 import accountRoutes from './modules/account/routes.ts'
@@ -161,6 +162,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(orgRoutes, { config })
   await app.register(permitTypesPlugin, { registry: options.permitTypes })
   await app.register(permitTypeRoutes)
+  // INATRADE's callbacks and the licence document (the forward/cancel/reconcile jobs: modules/permits/jobs.ts).
+  await app.register(permitJourneyRoutes, { config })
   await app.register(registrationRoutes, {
     submissionBudgets: config.registration,
     guard: options.registrationGuard,

@@ -1,24 +1,20 @@
 /**
- * The INATRADE side of a permit's journey, wired into the app: the callback route, the licence
- * document route, and the handlers of `permit.forward`, `permit.cancel` and `permit.reconcile`
- * (every minute) on the one job engine. Register after the db, upstreams and jobs plugins.
+ * The handlers of `permit.forward`, `permit.cancel` and `permit.reconcile` (every minute) on the
+ * one job engine. Register after the db, upstreams, permit-types and jobs plugins; the routes
+ * are journey-routes.ts.
  */
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.ts'
 import type { JobContext, JobHandler } from '../../jobs/types.ts'
 import { cancelAtInatrade } from './cancel-at-inatrade.ts'
-import inatradeCallbackRoutes from './callback-routes.ts'
-import permitDocumentRoutes from './document-routes.ts'
 import { forwardPermit, operatorRetryForward } from './forwarding.ts'
-import { CANCEL_QUEUE, FORWARD_QUEUE, RECONCILE_QUEUE, licenceOptions, type JourneyDeps, type PermitJobData } from './journey-deps.ts'
+import { CANCEL_QUEUE, FORWARD_QUEUE, RECONCILE_QUEUE, type JourneyDeps, type PermitJobData } from './journey-deps.ts'
 import { reconcilePermits } from './reconciliation.ts'
 
 export interface PermitJourneyOptions {
-  config: Pick<Config, 'publicUrl' | 'inatradeCallbackSecret' | 'permits'>
+  config: Pick<Config, 'publicUrl' | 'permits'>
   /** The engine's RetryLater error (`new RetryLater(until, reason)`). */
   retryLater: (until: Date, reason: string) => Error
-  /** The permit type's display name on the licence (the permit-types registry). */
-  permitTypeName?: (code: string) => string | undefined
 }
 
 /** Default: after this many forwarding attempts INATRADE's Retry-After no longer defers for free. */
@@ -33,7 +29,7 @@ export function journeyDeps(app: FastifyInstance, options: PermitJourneyOptions)
     jobs: app.jobs,
     retryLater: options.retryLater,
     publicUrl: options.config.publicUrl,
-    licence: { permitTypeName: options.permitTypeName },
+    licence: { permitTypeName: (code) => app.permitTypes.get(code)?.name.en },
     maxDeferredAttempts: MAX_DEFERRED_ATTEMPTS,
     log: app.log,
   }
@@ -45,10 +41,8 @@ interface EngineExtras {
   schedule?(queue: string, cron: string, data?: object): Promise<void> | void
 }
 
-export async function permitJourney(app: FastifyInstance, options: PermitJourneyOptions): Promise<void> {
+export async function registerPermitJourneyJobs(app: FastifyInstance, options: PermitJourneyOptions): Promise<void> {
   const deps = journeyDeps(app, options)
-  await app.register(inatradeCallbackRoutes, { secret: options.config.inatradeCallbackSecret, licence: licenceOptions(deps) })
-  await app.register(permitDocumentRoutes)
 
   const engine = app.jobs as unknown as EngineExtras
   engine.work<PermitJobData>(FORWARD_QUEUE, (data, job: JobContext) => forwardPermit(deps, data, job), {
