@@ -5,22 +5,19 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
 import { signCallbackBody } from '../../src/upstreams/index.ts'
-import inatradeCallbackRoutes from '../../src/modules/permits/callback-routes.ts'
-import permitDocumentRoutes from '../../src/modules/permits/document-routes.ts'
 import { forwardPermit } from '../../src/modules/permits/forwarding.ts'
 import { buildTestApp, freePort, setupTestContext, testConfig } from '../helpers/app.ts'
 import { createOrg } from '../helpers/orgs.ts'
 import { eventsOf, insertPermit, jobContext, permitOf, testJourneyDeps } from '../helpers/permits.ts'
 import { tokenMinter } from '../helpers/tokens.ts'
 
+// The app's INATRADE_CALLBACK_SECRET in sandbox mode (the stub signs with it too).
 const SECRET = 'sandbox-callback-secret'
 const context = await setupTestContext(t)
 const db = context.database.handle.db
 const port = await freePort()
 const url = `http://127.0.0.1:${port}`
 const app = await buildTestApp(t, context, { env: { PUBLIC_URL: url } })
-await app.register(inatradeCallbackRoutes, { secret: SECRET, licence: { publicUrl: url } })
-await app.register(permitDocumentRoutes)
 await app.listen({ port, host: '127.0.0.1' })
 
 const org = await createOrg(app, '8120000000001')
