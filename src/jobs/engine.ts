@@ -37,6 +37,21 @@ interface Registered {
 
 type Log = Pick<FastifyInstance['log'], 'info' | 'warn' | 'error'>
 
+/** Engines started in this process, newest last (see processJobEngine). */
+const running: PgBossJobEngine[] = []
+
+/**
+ * The job engine of the app running in this process, for code deep in a service that writes a
+ * row and its job in one transaction (queueMail) without `app` at hand. Every engine of a process
+ * works on the one database the process uses, so any running one enqueues the same way.
+ * Features with `app` at hand use `app.jobs`.
+ */
+export function processJobEngine(): JobEngine {
+  const engine = running.at(-1)
+  if (!engine) throw new Error('no job engine is running in this process (is the app ready?)')
+  return engine
+}
+
 export class PgBossJobEngine implements JobEngine {
   readonly boss: PgBoss
   readonly policies: ReadonlyMap<string, QueuePolicy>
@@ -77,6 +92,7 @@ export class PgBossJobEngine implements JobEngine {
       if (await this.boss.getQueue(queue.name)) await this.boss.updateQueue(queue.name, settings)
       else await this.boss.createQueue(queue.name, { policy: 'short', ...settings })
     }
+    running.push(this)
   }
 
   async send<T extends object>(executor: Executor, queue: string, data: T, options: SendOptions = {}): Promise<string | null> {
@@ -109,6 +125,8 @@ export class PgBossJobEngine implements JobEngine {
 
   async stop(): Promise<void> {
     this.#working = false
+    const index = running.indexOf(this)
+    if (index >= 0) running.splice(index, 1)
     await this.boss.stop({ graceful: true, timeout: STOP_TIMEOUT_MS })
   }
 
