@@ -17,6 +17,7 @@ import orgRoutes from './modules/orgs/routes.ts'
 import accountRoutes from './modules/account/routes.ts'
 import operatorRoutes from './modules/operators/routes.ts'
 import organisationSyncRoutes from './modules/operators/sync-routes.ts'
+import operatorJobRoutes from './modules/operators/jobs-routes.ts'
 import registrationRoutes, { type RegistrationGuard } from './modules/registration/routes.ts'
 import jobsPlugin from './jobs/engine.ts'
 import type { QueuePolicy } from './jobs/queues.ts'
@@ -165,6 +166,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   })
   await app.register(operatorRoutes, { config })
   await app.register(organisationSyncRoutes)
+  await app.register(operatorJobRoutes)
   await app.register(accountRoutes, { config })
   if (config.sandbox) await app.register(sandboxRoutes, { config })
   return app

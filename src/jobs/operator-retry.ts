@@ -45,6 +45,7 @@ export async function retryAsOperator(engine: PgBossJobEngine, trx: Executor, id
     deadLetterCopy = await findDeadLetterCopy(trx, engine.policies.get(owner.queue)!.deadLetter, job.id)
   }
 
+  if (!deadLetterCopy && (await findRedriven(trx, owner.queue, job.id))) throw notRetryable(job, 'it was retried already')
   await hook?.((deadLetterCopy ?? job).data ?? {}, trx)
   if (!deadLetterCopy) {
     await engine.boss.retry(job.name, job.id, { db })
