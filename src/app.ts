@@ -16,6 +16,7 @@ import meRoutes from './modules/me/routes.ts'
 import orgRoutes from './modules/orgs/routes.ts'
 import permitTypesPlugin from './modules/permit-types/plugin.ts'
 import permitJourneyRoutes from './modules/permits/journey-routes.ts'
+import { registerPermitJourneyJobs } from './modules/permits/jobs.ts'
 import type { PermitTypeRegistry } from './modules/permit-types/registry.ts'
 import permitTypeRoutes from './modules/permit-types/routes.ts'
 import accountRoutes from './modules/account/routes.ts'
@@ -167,8 +168,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(orgRoutes, { config })
   await app.register(permitTypesPlugin, { registry: options.permitTypes })
   await app.register(permitTypeRoutes)
-  // INATRADE's callbacks and the licence document (the forward/cancel/reconcile jobs: modules/permits/jobs.ts).
+  // INATRADE's callbacks and the licence document; the forward, cancel and reconcile jobs.
   await app.register(permitJourneyRoutes, { config })
+  await registerPermitJourneyJobs(app, { config })
   await app.register(registrationRoutes, {
     submissionBudgets: config.registration,
     guard: options.registrationGuard,

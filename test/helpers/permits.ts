@@ -10,15 +10,9 @@ import type { JobContext, SendOptions } from '../../src/jobs/types.ts'
 import type { JourneyDeps } from '../../src/modules/permits/journey-deps.ts'
 import type { Upstreams } from '../../src/upstreams/index.ts'
 
-/** Stands in for the engine's RetryLater: the job runs again at `until`, not counted as an attempt. */
-export class TestRetryLater extends Error {
-  readonly until: Date
-  constructor(until: Date, reason: string) {
-    super(reason)
-    this.name = 'RetryLater'
-    this.until = until
-  }
-}
+/** The engine's own: the job runs again at `until`, not counted as an attempt. */
+export { RetryLater as TestRetryLater } from '../../src/jobs/types.ts'
+import { RetryLater } from '../../src/jobs/types.ts'
 
 export interface SentJob {
   queue: string
@@ -47,7 +41,7 @@ export function testJourneyDeps(db: Kysely<Database>, upstreams: Upstreams, over
     oss: upstreams.oss,
     inatradeBreaker: () => upstreams.breakerStates().inatrade,
     jobs,
-    retryLater: (until, reason) => new TestRetryLater(until, reason),
+    retryLater: (until, reason) => new RetryLater(until, reason),
     publicUrl: 'http://gateway.test',
     licence: {},
     maxDeferredAttempts: 20,
