@@ -111,6 +111,19 @@ t.test('an operator retry runs the queue\'s hook in its transaction; a refusing 
   t.equal(seen.filter((s) => s.queue === 'test.flaky').length, before + 3, 'it ran its three attempts again')
 })
 
+t.test('an operator retry of a failed job whose dead letter copy is gone gives it one more attempt', async (t) => {
+  refuseRetry = false
+  const id = await app.jobs.send(app.db, 'test.flaky', { n: 5 })
+  await drainQueue(app, 'test.flaky')
+  await sql`delete from pgboss.job where name = 'test.flaky.dead' and source_id = ${id}::uuid`.execute(app.db)
+  const before = seen.filter((s) => (s.data as { n: number }).n === 5).length
+  const next = await app.db.transaction().execute((trx) => retryAsOperator(app.jobEngine, trx, id!))
+  t.match(next, { id, state: 'retry', retry_limit: 3 })
+  await drainQueue(app, 'test.flaky')
+  t.equal(seen.filter((s) => (s.data as { n: number }).n === 5).length, before + 1, 'one more attempt')
+  t.match(await findJob(app.db, id!), { state: 'failed' })
+})
+
 t.test('RetryLater defers the job without spending an attempt', async (t) => {
   // retryLimit 0: one counted attempt only. Two deferrals and a success must not dead-letter it.
   await app.jobs.send(app.db, 'test.later', { n: 4 }, { singletonKey: 'permit-4' })
