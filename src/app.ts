@@ -17,6 +17,7 @@ import orgRoutes from './modules/orgs/routes.ts'
 import accountRoutes from './modules/account/routes.ts'
 import operatorRoutes from './modules/operators/routes.ts'
 import organisationSyncRoutes from './modules/operators/sync-routes.ts'
+import permitRoutes from './modules/permits/routes.ts'
 import registrationRoutes, { type RegistrationGuard } from './modules/registration/routes.ts'
 import mailOutboxPlugin from './mail/plugin.ts'
 import type { Mailer } from './mail/mailer.ts'
@@ -162,6 +163,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(operatorRoutes, { config })
   await app.register(organisationSyncRoutes)
   await app.register(accountRoutes, { config })
+  await app.register(permitRoutes, { config })
   if (config.sandbox) await app.register(sandboxRoutes, { config })
   return app
 }

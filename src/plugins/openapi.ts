@@ -52,6 +52,11 @@ export const OPENAPI_TAGS = [
   { name: 'Groups', description: 'Groups of an organisation: a level and per-menu rights.' },
   { name: 'Users', description: 'Users of an organisation: super admin, admins and non-admins.' },
   { name: 'Machine clients', description: 'Client-credentials clients of an organisation (in-house systems, surveyors, insurers).' },
+  {
+    name: 'Permits',
+    description:
+      'Permit applications to INATRADE: submit once (signed receipt, `Idempotency-Key`), follow the status, SLA and journey, cancel before a decision, verify a receipt.',
+  },
   { name: 'Audit', description: 'Append-only log of every change and sign-in relevant event in an organisation.' },
   { name: 'Sandbox', description: 'Only in sandbox mode: test organisations, operators and the mailbox. Absent from production.' },
 ]
