@@ -91,7 +91,6 @@ export default async function permitRoutes(app: FastifyInstance, options: Permit
       },
     },
     async (request, reply) => {
-      reply.code(202)
       const answer = await submitPermit(deps(), {
         principal: requirePrincipal(request),
         body: request.body,
@@ -99,7 +98,6 @@ export default async function permitRoutes(app: FastifyInstance, options: Permit
         language: negotiateLanguage(request.headers['accept-language']),
         traceparent: request.headers.traceparent as string | undefined,
         upstreamContext: upstreamContextOf(request),
-        serialize: (body) => String(reply.serialize(body)),
       })
       return sendStored(reply, answer)
     },

@@ -175,8 +175,6 @@ export interface SubmitInput {
   /** The caller's `traceparent`: the journey joins its trace. */
   traceparent?: string
   upstreamContext?: UpstreamCallContext
-  /** The 202 body as the route's response schema serialises it (the bytes a replay answers). */
-  serialize(body: unknown): string
 }
 
 export interface SubmitAnswer extends StoredAnswer {
@@ -235,7 +233,8 @@ async function acceptSubmission(deps: PermitDeps, input: SubmitInput, organisati
   const answer: StoredAnswer = {
     status: 202,
     headers: { location: accepted.permit.statusUrl, 'content-type': 'application/json; charset=utf-8' },
-    body: input.serialize(accepted),
+    // Built field by field above, so plain JSON is the contract's shape; these bytes are what a replay answers.
+    body: JSON.stringify(accepted),
   }
   const surveyorNib = effectiveSurveyorNib(body) ?? null
   try {
