@@ -113,7 +113,6 @@ function duplicateClientReference(existingId: string): AppError {
       en: `Your organisation already submitted a permit with this clientReference: ${existingId} (${url}).`,
       id: `Organisasi Anda sudah mengajukan izin dengan clientReference ini: ${existingId} (${url}).`,
     },
-    errors: [{ pointer: '/clientReference', in: 'body', detail: `already used by permit ${existingId}`, reason: 'client_reference_taken' }],
     headers: { location: url },
   })
 }
