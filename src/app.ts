@@ -14,6 +14,9 @@ import healthRoutes from './modules/health/routes.ts'
 import interactionRoutes from './modules/identity/interactions/routes.ts'
 import meRoutes from './modules/me/routes.ts'
 import orgRoutes from './modules/orgs/routes.ts'
+import permitTypesPlugin from './modules/permit-types/plugin.ts'
+import type { PermitTypeRegistry } from './modules/permit-types/registry.ts'
+import permitTypeRoutes from './modules/permit-types/routes.ts'
 import accountRoutes from './modules/account/routes.ts'
 import operatorRoutes from './modules/operators/routes.ts'
 import organisationSyncRoutes from './modules/operators/sync-routes.ts'
@@ -53,6 +56,8 @@ export interface BuildAppOptions {
   mailPollMs?: number
   /** Production hook for a captcha or proof-of-work check on registration submissions (see RegistrationGuard). */
   registrationGuard?: RegistrationGuard
+  /** Permit types other than fixtures/permit-types.json (tests). */
+  permitTypes?: PermitTypeRegistry
 }
 
 /**
@@ -155,6 +160,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(mailOutboxPlugin, { smtp: config.smtp, mailer: options.mailer, pollMs: options.mailPollMs })
   await app.register(meRoutes)
   await app.register(orgRoutes, { config })
+  await app.register(permitTypesPlugin, { registry: options.permitTypes })
+  await app.register(permitTypeRoutes)
   await app.register(registrationRoutes, {
     submissionBudgets: config.registration,
     guard: options.registrationGuard,
@@ -164,6 +171,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(organisationSyncRoutes)
   await app.register(accountRoutes, { config })
   await app.register(permitRoutes, { config })
-  if (config.sandbox) await app.register(sandboxRoutes, { config })
+  if (config.sandbox) await app.register(sandboxRoutes, { config, upstreamUrls: options.upstreamUrls })
   return app
 }

@@ -1,6 +1,7 @@
 /**
  * The baselines, in a process of their own like the gateway: bare Fastify (no plugins, no logger)
- * with `GET /ping`, `GET /select/:id` (one row by primary key) and `POST /insert` (one row), on
+ * with `GET /ping`, `GET /select/:id` (one row by primary key), `POST /insert` (one row), and
+ * `POST /insert-json` / `GET /document/:id` (a JSON document stored and read back), on
  * the PostgreSQL server (BENCH_DATABASE_URL, a pool of 10 like the gateway's) or embedded PGlite
  * (BENCH_DATA_DIR). What the gateway's cases are measured against.
  */
@@ -27,6 +28,7 @@ async function openQuery(): Promise<Query> {
 const query = await openQuery()
 await query('create table if not exists bench_items (id integer primary key, name text not null, email text not null, created_at timestamptz not null default now())')
 await query('create table if not exists bench_inserts (id bigint generated always as identity primary key, name text not null, created_at timestamptz not null default now())')
+await query('create table if not exists bench_documents (id bigint generated always as identity primary key, body jsonb not null, created_at timestamptz not null default now())')
 await query(`insert into bench_items (id, name, email) select n, 'Item ' || n, 'item' || n || '@bench.example' from generate_series(1, ${ROWS}) n on conflict do nothing`)
 
 const app = Fastify()
@@ -38,6 +40,15 @@ app.get<{ Params: { id: string } }>('/select/:id', async (request, reply) => {
 app.post<{ Body: { name: string } }>('/insert', async (request, reply) => {
   const [row] = await query('insert into bench_inserts (name) values ($1) returning id', [request.body.name])
   return reply.code(201).send(row)
+})
+// What a permit submission stores at the least: the same JSON, one row (the permits bench's a1).
+app.post('/insert-json', { bodyLimit: 1024 * 1024 }, async (request, reply) => {
+  const [row] = await query('insert into bench_documents (body) values ($1) returning id', [JSON.stringify(request.body)])
+  return reply.code(201).send(row)
+})
+app.get<{ Params: { id: string } }>('/document/:id', async (request, reply) => {
+  const [row] = await query('select id, body, created_at from bench_documents where id = $1', [Number(request.params.id)])
+  return row ?? reply.code(404).send({ missing: true })
 })
 await app.listen({ port: 0, host: '127.0.0.1' })
 answerParent()

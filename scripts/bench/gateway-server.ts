@@ -10,9 +10,27 @@ import { sandboxFederation } from '../../src/sandbox/federation.ts'
 import { startSandbox } from '../../src/sandbox/start-sandbox.ts'
 import { answerParent, memoryFigures, send } from './child-ipc.ts'
 
+/** The sandbox identity the benches submit for: an approved importer (fixtures/sandbox-identities.json). */
+const BENCH_NIB = '8120000000001'
 const config = loadConfig()
 const logger = createLogger(config.logLevel)
 const sandbox = await startSandbox({ callbackSecret: config.inatradeCallbackSecret, logger: false })
+if (process.env.BENCH_INATRADE_DECIDES_AFTER_MS) await delayInatradeDecisions(Number(process.env.BENCH_INATRADE_DECIDES_AFTER_MS))
+
+/**
+ * The permits bench measures forwarding alone: INATRADE's review (and its callbacks to the
+ * gateway) waits this long for the bench's organisation, so it does not land inside a measurement.
+ */
+async function delayInatradeDecisions(ms: number): Promise<void> {
+  const url = `${sandbox.inatradeUrl}/__sandbox/identities/${BENCH_NIB}`
+  const identity = (await (await fetch(url)).json()) as { inatrade?: Record<string, unknown> }
+  const response = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...identity, inatrade: { ...identity.inatrade, stepDelaysMs: [ms, ms] } }),
+  })
+  if (!response.ok) throw new Error(`the sandbox refused the bench identity: ${response.status} ${await response.text()}`)
+}
 const app = await buildApp({
   config,
   logger,
@@ -50,7 +68,7 @@ async function seedUsers(organisationId: string, count: number): Promise<number>
 }
 
 answerParent(seedUsers)
-send({ type: 'ready', port: (app.server.address() as { port: number }).port, memory: memoryFigures(false) })
+send({ type: 'ready', port: (app.server.address() as { port: number }).port, memory: memoryFigures(false), inatradeUrl: sandbox.inatradeUrl })
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {

@@ -14,6 +14,12 @@ export interface LoadRequest {
   url: string
   headers?: Record<string, string>
   body?: string
+  /**
+   * Every request unique (a submission with a fresh Idempotency-Key and client reference): each
+   * `{{unique}}` in the body is replaced, and this header set, to a value no other request of the
+   * run carries.
+   */
+  uniqueHeader?: string
 }
 
 export interface LoadResult {
@@ -53,6 +59,22 @@ function luaScript(request: LoadRequest): string {
   const lines = [`wrk.method = ${luaString(request.method ?? 'GET')}`]
   if (request.body !== undefined) lines.push(`wrk.body = ${luaString(request.body)}`)
   for (const [name, value] of Object.entries(request.headers ?? {})) lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`)
+  if (request.uniqueHeader !== undefined) {
+    // A prefix per wrk run (time and a random number) and a counter per request.
+    lines.push(
+      'local counter = 0',
+      'local prefix = nil',
+      'function request()',
+      '  if prefix == nil then math.randomseed(os.time() + math.floor(os.clock() * 1000000)); prefix = string.format("%x-%x", os.time(), math.random(0, 2147483646)) end',
+      '  counter = counter + 1',
+      '  local unique = prefix .. "-" .. counter',
+      `  wrk.headers[${luaString(request.uniqueHeader)}] = unique`,
+      '  local body = nil',
+      '  if wrk.body ~= nil then body = string.gsub(wrk.body, "{{unique}}", unique) end',
+      '  return wrk.format(nil, nil, nil, body)',
+      'end',
+    )
+  }
   lines.push(
     'function done(summary, latency, requests)',
     '  local e = summary.errors',

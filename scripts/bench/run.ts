@@ -11,11 +11,12 @@ import type { BenchPart } from './part.ts'
 const PARTS: { name: string; load: () => Promise<{ run: () => Promise<BenchPart> }> }[] = [
   { name: 'signatures', load: () => import('./signatures.ts') },
   { name: 'sockets', load: () => import('./sockets.ts') },
+  { name: 'permits', load: () => import('./permits.ts') },
   { name: 'access-log', load: () => import('./access-log.ts') },
   { name: 'validation-cost', load: () => import('./validation-cost.ts') },
 ]
 
-const WATCHDOG_MS = 15 * 60_000
+const WATCHDOG_MS = 25 * 60_000
 const watchdog = setTimeout(() => {
   console.error(`bench: still running after ${WATCHDOG_MS / 60_000} min, giving up`)
   process.exit(1)

@@ -6,6 +6,8 @@ import type { ChildMessage, MemoryFigures, ParentMessage } from './child-ipc.ts'
 export interface Server {
   name: string
   url: string
+  /** The gateway's own sandbox INATRADE stub (gateway servers only). */
+  inatradeUrl?: string
   pid: number
   /** Fork to listening, milliseconds. */
   startMs: number
@@ -63,6 +65,7 @@ export async function startServer(name: string, script: 'gateway-server.ts' | 'b
   return {
     name,
     url: `http://127.0.0.1:${ready.port}`,
+    inatradeUrl: ready.inatradeUrl,
     pid: child.pid!,
     startMs: performance.now() - started,
     memoryAtReady: ready.memory,

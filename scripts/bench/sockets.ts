@@ -17,8 +17,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
-import { fmtMiB, fmtMicros, fmtRate, fmtRatio, markdownTable, median, verdict } from './format.ts'
-import { load, requireWrk, type LoadRequest, type LoadResult } from './load.ts'
+import { fmtMiB, fmtMicros, fmtRate, fmtRatio, markdownTable, verdict } from './format.ts'
+import { requireWrk, type LoadRequest } from './load.ts'
+import { measureInterleaved, type RoundFigures } from './rounds.ts'
+import { json } from './http.ts'
 import type { BenchPart } from './part.ts'
 import type { MemoryFigures } from './child-ipc.ts'
 import { startServer, type Server } from './servers.ts'
@@ -68,13 +70,6 @@ interface GatewayFixture {
   organisationId: string
   token: string
   basic: string
-}
-
-async function json(url: string, init: RequestInit & { expect: number }): Promise<Record<string, unknown>> {
-  const response = await fetch(url, init)
-  const body = await response.text()
-  if (response.status !== init.expect) throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status}: ${body}`)
-  return JSON.parse(body) as Record<string, unknown>
 }
 
 const TOKEN_FORM = 'grant_type=client_credentials&scope=org%3Aread'
@@ -144,35 +139,13 @@ async function checkCases(cases: Case[]): Promise<void> {
   }
 }
 
-interface Measured {
+interface Measured extends RoundFigures {
   entry: Case
-  rounds: LoadResult[]
-  requestsPerSecond: number
-  p50: number
-  p99: number
-  failures: number
 }
 
 async function measure(cases: Case[], log: (line: string) => void, afterWarmup: () => Promise<void>): Promise<Measured[]> {
-  log(`warm-up: ${WARMUP_SECONDS} s per case`)
-  for (const entry of cases) await load(entry.request, { seconds: WARMUP_SECONDS, connections: CONNECTIONS })
-  await afterWarmup()
-  const rounds: LoadResult[][] = cases.map(() => [])
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let offset = 0; offset < cases.length; offset++) {
-      const index = (offset + round * 3) % cases.length
-      rounds[index]!.push(await load(cases[index]!.request, { seconds: SECONDS, connections: CONNECTIONS }))
-    }
-    log(`round ${round + 1}/${ROUNDS} done`)
-  }
-  return cases.map((entry, index) => ({
-    entry,
-    rounds: rounds[index]!,
-    requestsPerSecond: median(rounds[index]!.map((result) => result.requestsPerSecond)),
-    p50: median(rounds[index]!.map((result) => result.p50)),
-    p99: median(rounds[index]!.map((result) => result.p99)),
-    failures: rounds[index]!.reduce((sum, result) => sum + result.failures, 0),
-  }))
+  const figures = await measureInterleaved(cases, { rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, log, afterWarmup })
+  return cases.map((entry, index) => ({ entry, ...figures[index]! }))
 }
 
 interface Deployment {

@@ -10,6 +10,7 @@ import * as groups from './groups/schemas.ts'
 import * as health from './health/schemas.ts'
 import * as me from './me/schemas.ts'
 import * as orgs from './orgs/schemas.ts'
+import * as permitTypes from './permit-types/schemas.ts'
 import * as account from './account/schemas.ts'
 import * as operators from './operators/schemas.ts'
 import * as permits from './permits/schemas.ts'
@@ -19,7 +20,7 @@ import * as users from './users/schemas.ts'
 
 export function registerModuleSchemas(app: FastifyInstance, options: { sandbox: boolean }): void {
   // Sandbox schemas stay out of the production contract along with the sandbox operations.
-  const common = [health, me, registration, operators, account, orgs, groups, users, clients, audit, permits]
+  const common = [health, me, registration, operators, account, orgs, groups, users, clients, audit, permitTypes, permits]
   const modules = options.sandbox ? [...common, sandbox] : common
   for (const exports of modules) {
     for (const value of Object.values(exports)) {

@@ -58,6 +58,7 @@ export const OPENAPI_TAGS = [
       'Permit applications to INATRADE: submit once (signed receipt, `Idempotency-Key`), follow the status, SLA and journey, cancel before a decision, verify a receipt.',
   },
   { name: 'Audit', description: 'Append-only log of every change and sign-in relevant event in an organisation.' },
+  { name: 'Permit types', description: 'The permits that can be applied for: requirements, SLA in working days, reporting obligation and the JSON Schema of the application payload.' },
   { name: 'Sandbox', description: 'Only in sandbox mode: test organisations, operators and the mailbox. Absent from production.' },
 ]
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const LOWER_LAYERS = ['src/plugins', 'src/identity', 'src/http', 'src/db', 'src/errors', 'src/upstreams', 'src/jobs', 'src/mail']
+const LOWER_LAYERS = ['src/plugins', 'src/identity', 'src/http', 'src/db', 'src/errors', 'src/upstreams', 'src/jobs', 'src/mail', 'src/calendar']
 
 function tsFiles(dir: string): string[] {
   let entries

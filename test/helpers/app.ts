@@ -71,7 +71,8 @@ export async function buildTestApp(
 ): Promise<FastifyInstance> {
   const config = testConfig(options.env)
   const logger = options.logs ? createLogger('info', options.logs.stream) : undefined
-  const app = await buildApp({ config, logger, database: context.database.handle, upstreams: context.upstreams })
+  const { ossUrl, djpUrl, inatradeUrl } = context.sandbox
+  const app = await buildApp({ config, logger, database: context.database.handle, upstreams: context.upstreams, upstreamUrls: { ossUrl, djpUrl, inatradeUrl } })
   t.teardown(() => app.close())
   return app
 }

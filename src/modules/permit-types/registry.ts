@@ -52,6 +52,12 @@ export function normaliseHsCode(code: string): string {
   return code.replace(/\D/g, '')
 }
 
+/** Whether the type covers an HS code (either written form): it starts with an allowed prefix, or the type allows any. */
+export function isHsCodeAllowed(type: PermitType, hsCode: string): boolean {
+  const digits = normaliseHsCode(hsCode)
+  return type.allowedHsPrefixes.length === 0 || type.allowedHsPrefixes.some((prefix) => digits.startsWith(prefix))
+}
+
 class PermitTypeFileError extends Error {
   constructor(path: string, where: string, problem: string) {
     super(`permit types ${path}: ${where}: ${problem}`)
@@ -107,6 +113,11 @@ function entryProblem(entry: Record<string, unknown>): string | undefined {
     }
   }
   if (typeof entry.payloadSchema !== 'object' || entry.payloadSchema === null || Array.isArray(entry.payloadSchema)) return 'payloadSchema must be a JSON Schema object'
+  // The pipeline's business rules read payload.lines[].hsCode (allowed prefixes): every type must have them.
+  const lines = (entry.payloadSchema as { properties?: { lines?: { items?: { properties?: Record<string, unknown>; required?: unknown } } } }).properties?.lines
+  if (!lines?.items?.properties?.hsCode || !(Array.isArray(lines.items.required) && lines.items.required.includes('hsCode'))) {
+    return 'payloadSchema must require commodity lines (properties.lines.items) with a required hsCode'
+  }
   return unboundedIn(entry.payloadSchema, '/payloadSchema')
 }
 

@@ -19,8 +19,6 @@ import {
   type PermitListQuery,
   type PermitSubmission,
 } from './schemas.ts'
-import { loadPermitTypes } from '../permit-types/registry.ts'
-import type { PermitTypeSource } from './checks/types.ts'
 import { cancelPermit, getPermit, listEvents, listOrgPermits, submitPermit, validatePermit, type PermitDeps } from './service.ts'
 
 /**
@@ -51,11 +49,8 @@ export interface PermitRoutesOptions {
 
 export default async function permitRoutes(app: FastifyInstance, options: PermitRoutesOptions): Promise<void> {
   const receipts = receiptSigner(app.oidcKeys, issuerOf(options.config))
-  // The registry is `app.permitTypes` (the permit-types plugin) where registered; loaded here otherwise.
-  let ownTypes: PermitTypeSource | undefined
-  const types = (): PermitTypeSource => (app as FastifyInstance & { permitTypes?: PermitTypeSource }).permitTypes ?? (ownTypes ??= loadPermitTypes())
-  // Read per request: the job engine is decorated by its own plugin, registered after this one.
-  const deps = (): PermitDeps => ({ db: app.db, upstreams: app.upstreams, types: types(), jobs: app.jobs, receipts })
+  // Read per request: the job engine's plugin may be registered after this one.
+  const deps = (): PermitDeps => ({ db: app.db, upstreams: app.upstreams, types: app.permitTypes, jobs: app.jobs, receipts })
 
   app.post<{ Body: PermitSubmission; Headers: { 'idempotency-key'?: string } }>(
     '/v1/permits',

@@ -10,8 +10,40 @@ import { pageLanguage } from '../identity/interactions/language.ts'
 import { mailboxPage } from './mailbox-page.ts'
 import { createTestOperator, createTestOrganisation, readMailbox, readSmsOutbox } from './service.ts'
 
-export default async function sandboxRoutes(app: FastifyInstance, options: { config: Config }): Promise<void> {
+export interface SandboxRoutesOptions {
+  config: Config
+  /** Where the upstream adapters point: the stubs' origins, to script them through their control API. */
+  upstreamUrls?: { ossUrl: string; djpUrl: string; inatradeUrl: string }
+}
+
+export default async function sandboxRoutes(app: FastifyInstance, options: SandboxRoutesOptions): Promise<void> {
   const tokenUrl = `${issuerOf(options.config)}/token`
+
+  if (options.upstreamUrls) {
+    const { ossUrl, djpUrl, inatradeUrl } = options.upstreamUrls
+    const upstreams = {
+      oss: ossUrl,
+      djp: djpUrl,
+      inatrade: inatradeUrl,
+      controlApi: 'PUT {origin}/__sandbox/identities/{nib}; GET {origin}/__sandbox/requests (docs/sandbox-upstreams.md)',
+    }
+    app.get(
+      '/v1/sandbox/upstreams',
+      {
+        config: { public: true },
+        schema: {
+          operationId: 'getSandboxUpstreams',
+          summary: 'Where the sandbox upstream stubs listen',
+          description:
+            'The origins of the OSS, DJP KSWP and INATRADE stubs this gateway talks to. Script them through their control API: for example switch INATRADE to `down` for one NIB, watch the retries in a permit\'s events, then switch it back to `normal`.',
+          tags: ['Sandbox'],
+          security: [],
+          response: { 200: Type.Ref('SandboxUpstreams'), ...problemResponses(...COMMON_PROBLEMS) },
+        },
+      },
+      async () => upstreams,
+    )
+  }
 
   app.post<{ Body: CreateTestOrganisation }>(
     '/v1/sandbox/test-organisations',

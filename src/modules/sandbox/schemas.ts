@@ -105,3 +105,27 @@ export const SmsOutboxSchema = Type.Object(
   { items: Type.Array(Type.Ref('SandboxSms')) },
   { $id: 'SandboxSmsOutbox', additionalProperties: false },
 )
+
+export const SandboxUpstreamsSchema = Type.Object(
+  {
+    oss: Type.String({ format: 'uri', description: 'Origin of the OSS stub (business identity by NIB).' }),
+    djp: Type.String({ format: 'uri', description: 'Origin of the DJP KSWP stub (taxpayer status by NPWP).' }),
+    inatrade: Type.String({ format: 'uri', description: 'Origin of the INATRADE stub (licensing).' }),
+    controlApi: Type.String({
+      description:
+        'How to script a stub: `PUT {origin}/__sandbox/identities/{nib}` changes an identity (e.g. `"inatrade": { "mode": "down" }`), `GET {origin}/__sandbox/requests` reads its journal; see docs/sandbox-upstreams.md.',
+    }),
+  },
+  {
+    $id: 'SandboxUpstreams',
+    additionalProperties: false,
+    examples: [
+      {
+        oss: 'http://127.0.0.1:41001',
+        djp: 'http://127.0.0.1:41002',
+        inatrade: 'http://127.0.0.1:41003',
+        controlApi: 'PUT {origin}/__sandbox/identities/{nib}; GET {origin}/__sandbox/requests (docs/sandbox-upstreams.md)',
+      },
+    ],
+  },
+)

@@ -7,6 +7,8 @@
  * The payload is walked rather than addressed by fixed paths, so a new permit type with its own
  * layout is checked without code.
  */
+import type { PermitType } from '../../permit-types/catalogue.ts'
+import { isHsCodeAllowed, normaliseHsCode } from '../../permit-types/registry.ts'
 import { failed, fieldError, passed, skipped, type CheckFieldError, type PermitCheck } from './types.ts'
 
 const POSITIVE_FIELDS = new Set(['quantity', 'value', 'amount', 'totalValue', 'netWeight', 'grossWeight', 'unitPrice'])
@@ -17,10 +19,8 @@ const BARE_ENDS: Record<string, string[]> = { from: ['to', 'until'], start: ['en
 /** More problems than this are not listed (the first ones are enough to fix a submission). */
 const MAX_ERRORS = 20
 
-/** `0901.11.10`, `0901 11 10` → `09011110`. */
-export function hsDigits(code: string): string {
-  return code.replace(/[\s.]/g, '')
-}
+/** `0901.11.10` → `09011110` (the catalogue's normalisation). */
+export const hsDigits = normaliseHsCode
 
 function escapePointer(segment: string): string {
   return segment.replaceAll('~', '~0').replaceAll('/', '~1')
@@ -47,17 +47,17 @@ function dayOf(value: unknown): number | undefined {
   return Number.isNaN(time) ? undefined : time
 }
 
-export function payloadRuleErrors(payload: unknown, allowedHsPrefixes: readonly string[], now: Date): CheckFieldError[] {
+export function payloadRuleErrors(payload: unknown, type: PermitType, now: Date): CheckFieldError[] {
   const errors: CheckFieldError[] = []
   // A period that ended before today (Asia/Jakarta) cannot be applied for.
   const startOfToday = Date.parse(`${new Date(now.getTime() + 7 * 3_600_000).toISOString().slice(0, 10)}T00:00:00+07:00`)
   for (const { node, pointer } of objectsOf(payload, '/payload')) {
     for (const [name, value] of Object.entries(node)) {
       const at = `${pointer}/${escapePointer(name)}`
-      if (/^hs(Code)?$/i.test(name) && typeof value === 'string' && allowedHsPrefixes.length > 0) {
-        const digits = hsDigits(value)
-        if (!allowedHsPrefixes.some((prefix) => digits.startsWith(prefix))) {
-          errors.push(fieldError(at, 'hs_code_not_allowed', `HS ${value} is not covered by this permit type (allowed: ${allowedHsPrefixes.join(', ')}…)`, `HS ${value} tidak tercakup jenis izin ini (yang diizinkan: ${allowedHsPrefixes.join(', ')}…)`))
+      if (/^hs(Code)?$/i.test(name) && typeof value === 'string') {
+        // The catalogue's own reading of prefixes, so GET /v1/permit-types and the pipeline agree.
+        if (!isHsCodeAllowed(type, value)) {
+          errors.push(fieldError(at, 'hs_code_not_allowed', `HS ${value} is not covered by this permit type (allowed: ${type.allowedHsPrefixes.join(', ')}…)`, `HS ${value} tidak tercakup jenis izin ini (yang diizinkan: ${type.allowedHsPrefixes.join(', ')}…)`))
         }
       }
       if (POSITIVE_FIELDS.has(name) && typeof value === 'number' && !(value > 0)) {
@@ -98,7 +98,7 @@ export const businessRulesCheck: PermitCheck = {
   async run(context) {
     const { type, submission } = context
     if (!type) return skipped('No permit type to apply rules of.', 'Tidak ada jenis izin untuk diterapkan aturannya.')
-    const errors = payloadRuleErrors(submission.payload, type.allowedHsPrefixes, context.now)
+    const errors = payloadRuleErrors(submission.payload, type, context.now)
     const surveyorNib = effectiveSurveyorNib(submission)
     if (submission.surveyorNib && typeof submission.payload.surveyorNib === 'string' && submission.payload.surveyorNib !== submission.surveyorNib) {
       errors.push(fieldError('/payload/surveyorNib', 'surveyor_mismatch', 'differs from surveyorNib', 'berbeda dengan surveyorNib'))
