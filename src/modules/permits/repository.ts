@@ -15,8 +15,9 @@ export async function findSubmittingOrganisation(db: Db, organisationId: string)
   return db.selectFrom('organisations').select(['id', 'nib', 'npwp', 'name', 'address']).where('id', '=', organisationId).executeTakeFirst()
 }
 
-export async function insertPermit(trx: Transaction<Database>, values: Insertable<PermitsTable>): Promise<PermitRow> {
-  return trx.insertInto('permits').values(values).returningAll().executeTakeFirstOrThrow()
+/** Returns only what the first event needs: the payload is not read back. */
+export async function insertPermit(trx: Transaction<Database>, values: Insertable<PermitsTable>) {
+  return trx.insertInto('permits').values(values).returning(['id', 'organisation_id', 'trace_id', 'status', 'reference_number']).executeTakeFirstOrThrow()
 }
 
 export async function findPermit(db: Db, permitId: string): Promise<PermitRow | undefined> {

@@ -200,10 +200,7 @@ export async function submitPermit(deps: PermitDeps, input: SubmitInput): Promis
 
 async function acceptSubmission(deps: PermitDeps, input: SubmitInput, organisationId: string, submissionSha256: string, scope: IdempotencyScope | undefined): Promise<SubmitAnswer> {
   const { body } = input
-  // Before any upstream look-up: a retry after a lost answer costs one query.
-  const existing = await findPermitByClientReference(deps.db, organisationId, body.clientReference)
-  if (existing) throw duplicateClientReference(existing.id)
-
+  // clientReference uniqueness is the insert's (a unique index): no extra query on the hot path.
   const context = await runPipeline(deps, { organisationId, body, upstreamContext: input.upstreamContext, now: new Date() })
   if (!context.results.every((result) => result.status === 'passed' || result.status === 'skipped')) throw checksFailed(context.results, input.language)
   const type = context.type!
