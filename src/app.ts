@@ -20,8 +20,11 @@ import permitTypeRoutes from './modules/permit-types/routes.ts'
 import accountRoutes from './modules/account/routes.ts'
 import operatorRoutes from './modules/operators/routes.ts'
 import organisationSyncRoutes from './modules/operators/sync-routes.ts'
+import operatorJobRoutes from './modules/operators/jobs-routes.ts'
 import permitRoutes from './modules/permits/routes.ts'
 import registrationRoutes, { type RegistrationGuard } from './modules/registration/routes.ts'
+import jobsPlugin from './jobs/engine.ts'
+import type { QueuePolicy } from './jobs/queues.ts'
 import mailOutboxPlugin from './mail/plugin.ts'
 import type { Mailer } from './mail/mailer.ts'
 import { registerModuleSchemas } from './modules/schemas.ts'
@@ -51,9 +54,10 @@ export interface BuildAppOptions {
   federation?: FederationSettings
   /** Budgets other than the defaults (tests use tiny ones). */
   rateLimits?: Omit<RateLimitOptions, 'redisUrl'>
-  /** A mailer other than the configured one (tests); with `mailPollMs` the outbox worker's pace. */
+  /** A mailer other than the configured one (tests). */
   mailer?: Mailer
-  mailPollMs?: number
+  /** Queue policies other than those of src/jobs/queues.ts (tests use short retry delays). */
+  jobQueues?: readonly QueuePolicy[]
   /** Production hook for a captcha or proof-of-work check on registration submissions (see RegistrationGuard). */
   registrationGuard?: RegistrationGuard
   /** Permit types other than fixtures/permit-types.json (tests). */
@@ -139,6 +143,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(openapiPlugin)
   await app.register(dbPlugin, { database: options.database, databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   await app.register(upstreamsPlugin, { upstreams: options.upstreams, urls: options.upstreamUrls })
+  await app.register(jobsPlugin, { settings: config.jobs, queues: options.jobQueues })
   await app.register(oidcPlugin, { config })
   await app.register(authPlugin, { config })
   const budgets = config.rateLimits
@@ -157,7 +162,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerModuleSchemas(app, { sandbox: config.sandbox })
   await app.register(healthRoutes)
   await app.register(interactionRoutes, { config, federation: { ...config.federation, ...options.federation } })
-  await app.register(mailOutboxPlugin, { smtp: config.smtp, mailer: options.mailer, pollMs: options.mailPollMs })
+  await app.register(mailOutboxPlugin, { smtp: config.smtp, mailer: options.mailer })
   await app.register(meRoutes)
   await app.register(orgRoutes, { config })
   await app.register(permitTypesPlugin, { registry: options.permitTypes })
@@ -169,6 +174,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   })
   await app.register(operatorRoutes, { config })
   await app.register(organisationSyncRoutes)
+  await app.register(operatorJobRoutes)
   await app.register(accountRoutes, { config })
   await app.register(permitRoutes, { config })
   if (config.sandbox) await app.register(sandboxRoutes, { config, upstreamUrls: options.upstreamUrls })

@@ -51,6 +51,20 @@ export interface Config {
   rateLimits: RateLimitSettings
   /** Slow clients are cut off: see HttpTimeouts. */
   httpTimeouts: HttpTimeouts
+  /** The job engine (pg-boss): see JobSettings. */
+  jobs: JobSettings
+}
+
+/**
+ * The job engine's knobs. Every instance enqueues; `workers: false` makes one that only enqueues
+ * (an API-only replica). PGlite is one connection, so its default concurrency is small.
+ */
+export interface JobSettings {
+  workers: boolean
+  /** Jobs of one queue run at once in this instance. */
+  concurrency: number
+  /** How often an idle worker looks for due jobs (a new job wakes it at once through LISTEN/NOTIFY; retries and deferred jobs wait for the poll). */
+  pollIntervalMs: number
 }
 
 /** Registration submissions an hour: per client IP, and per NIB (or NPWP without an NIB). */
@@ -239,6 +253,22 @@ function parseHttpTimeouts(env: Env): HttpTimeouts {
   return { requestMs, headersMs, keepAliveMs }
 }
 
+function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name)
+  if (raw === undefined) return fallback
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, `must be true or false (got "${raw}")`)
+  return raw === 'true'
+}
+
+function parseJobSettings(env: Env, server: boolean): JobSettings {
+  return {
+    workers: parseBoolean(env, 'JOB_WORKERS', true),
+    concurrency: parseInteger(env, 'JOB_CONCURRENCY', server ? 8 : 2, 1, 100),
+    // pg-boss polls no faster than every 500 ms.
+    pollIntervalMs: parseInteger(env, 'JOB_POLL_INTERVAL_MS', 2000, 500, 600_000),
+  }
+}
+
 function removeUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
 }
@@ -342,11 +372,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (!sandbox && !cookieKeys?.length) throw new ConfigError('OIDC_COOKIE_KEYS', 'is required outside sandbox mode')
   if (cookieKeys?.some((key) => key.length < 32)) throw new ConfigError('OIDC_COOKIE_KEYS', 'must be secrets of at least 32 characters')
   const rateLimits = parseRateLimits(env)
+  const databaseUrl = parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
   return {
     port,
     host,
     publicUrl,
-    databaseUrl: parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     dataDir: path.resolve(optional(env, 'DATA_DIR') ?? './data'),
     redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     upstreams,
@@ -365,5 +396,6 @@ export function loadConfig(env: Env = process.env): Config {
     sandbox,
     rateLimits,
     httpTimeouts: parseHttpTimeouts(env),
+    jobs: parseJobSettings(env, databaseUrl !== undefined),
   }
 }

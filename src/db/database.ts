@@ -19,6 +19,10 @@ export interface ScriptSession {
 export interface DatabaseHandle {
   db: Kysely<Database>
   kind: 'embedded' | 'postgres'
+  /** The embedded instance itself (the job engine runs on it through pg-boss's `fromPglite`). */
+  pglite?: PGlite
+  /** The server's URL (the job engine opens its own small pool, with a LISTEN connection). */
+  connectionString?: string
   /** Runs `fn` inside one transaction on one connection (advisory locks hold for its duration). */
   inScriptTransaction<T>(fn: (session: ScriptSession) => Promise<T>): Promise<T>
   close(): Promise<void>
@@ -47,6 +51,7 @@ function openPostgres(connectionString: string, max: number): DatabaseHandle {
   return {
     db,
     kind: 'postgres',
+    connectionString,
     async inScriptTransaction(fn) {
       const client = await pool.connect()
       try {
@@ -76,6 +81,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
   return {
     db,
     kind: 'embedded',
+    pglite,
     inScriptTransaction: (fn) =>
       pglite.transaction((tx) =>
         fn({

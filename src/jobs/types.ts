@@ -25,11 +25,35 @@ export interface JobContext {
 
 export type JobHandler<T> = (data: T, job: JobContext) => Promise<void>
 
+export interface WorkHooks<T> {
+  /**
+   * Called in the same transaction as an operator's retry of a dead-lettered or failed job of this
+   * queue (`POST /v1/operator/jobs/{id}/retry`), before it commits: e.g. move a permit from
+   * `forwarding_failed` back to `submitted`. Throwing refuses the retry.
+   */
+  onOperatorRetry?: (data: T, executor: Executor) => Promise<void>
+}
+
+/**
+ * Thrown by a handler: run this job again after `until` without counting an attempt (an open
+ * circuit breaker, an upstream's `Retry-After`): the job waits, it is not burned.
+ */
+export class RetryLater extends Error {
+  readonly until: Date
+  readonly reason: string
+  constructor(until: Date, reason: string) {
+    super(`retry after ${until.toISOString()}: ${reason}`)
+    this.name = 'RetryLater'
+    this.until = until
+    this.reason = reason
+  }
+}
+
 export interface JobEngine {
   /** Enqueues in `executor`'s transaction; returns the job id (null when a singleton already waits). */
   send<T extends object>(executor: Executor, queue: string, data: T, options?: SendOptions): Promise<string | null>
   /** Registers the handler of a queue; workers start once the app is ready (and not where JOB_WORKERS=false). */
-  work<T extends object>(queue: string, handler: JobHandler<T>): void
+  work<T extends object>(queue: string, handler: JobHandler<T>, hooks?: WorkHooks<T>): void
 }
 
 declare module 'fastify' {

@@ -1,10 +1,12 @@
 /**
- * The mail outbox worker. Mail is written to `mail_outbox` in the same transaction as the change
- * that causes it; this worker delivers it. Each round claims due rows with `FOR UPDATE SKIP LOCKED`
- * (so instances sharing the database never take the same mail) and leases them for a while by
- * moving `next_attempt_at`, then sends outside the transaction. A crash mid-send leaves the lease
- * to expire and the mail is sent again: at-least-once, never lost. Failures back off exponentially;
- * after MAX_ATTEMPTS the mail is marked `failed` (kept, for an operator to requeue).
+ * The mail outbox on the job engine. `mail_outbox` is the record of each mail (status, attempts,
+ * last error; the sandbox mailbox reads it); the `mail.deliver` job (`{ mailId }`) is what
+ * delivers it. `queueMail` writes both in the caller's transaction: a mail is queued together
+ * with the change that causes it, or not at all. Retries (exponential backoff with jitter) and
+ * the dead letter after MAX_ATTEMPTS are the queue's policy (src/jobs/queues.ts); an operator
+ * retries a dead-lettered mail at `POST /v1/operator/jobs/{id}/retry`. Delivery is at least once:
+ * a crash between the SMTP server's answer and the status update sends the mail again (the
+ * Message-ID, the outbox id, lets a receiver de-duplicate it).
  *
  * One-time links do not outlive delivery: once an SMTP server accepted a mail (or it failed for
  * good), its stored body keeps the text but not the tokens (`scrubOneTimeLinks`), so a database
@@ -12,20 +14,15 @@
  * mailbox *is* its delivery, testers read the links there, and every such token expires (30 min
  * to 72 h) and works once.
  */
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../db/schema.ts'
+import { processJobEngine } from '../jobs/engine.ts'
+import { QUEUES } from '../jobs/queues.ts'
+import type { JobContext, JobEngine } from '../jobs/types.ts'
 import type { Mailer } from './mailer.ts'
 
-export const MAX_ATTEMPTS = 12
-const LEASE_MS = 5 * 60 * 1000
-const BASE_BACKOFF_MS = 30 * 1000
-const MAX_BACKOFF_MS = 60 * 60 * 1000
-
-/** 30 s, 1 min, 2 min… up to an hour, with ±20 % jitter so instances don't retry in lockstep. */
-export function backoffMs(attempts: number, random = Math.random): number {
-  const base = Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS)
-  return Math.round(base * (0.8 + 0.4 * random()))
-}
+/** Attempts before a mail is given up on (marked `failed`, its job dead-lettered). */
+export const MAX_ATTEMPTS = QUEUES.mailDeliver.retryLimit + 1
 
 export const SCRUBBED_TOKEN = '[removed-after-delivery]'
 
@@ -34,67 +31,70 @@ export function scrubOneTimeLinks(text: string): string {
   return text.replaceAll(/([?&](?:token|code)=)[^\s&#]+/g, `$1${SCRUBBED_TOKEN}`)
 }
 
-export interface DeliveryRound {
-  delivered: number
-  failed: number
+export interface MailToQueue {
+  to: string
+  subject: string
+  text: string
+  template: string
 }
 
-/** Claims and delivers up to `batch` due mails. */
-export async function deliverDueMail(db: Kysely<Database>, mailer: Mailer, options: { batch?: number; log?: (obj: Record<string, unknown>, msg: string) => void } = {}): Promise<DeliveryRound> {
-  const leaseUntil = new Date(Date.now() + LEASE_MS)
-  const claimed = await db.transaction().execute(async (trx) => {
-    const due = await trx
-      .selectFrom('mail_outbox')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', new Date())
-      .orderBy('next_attempt_at')
-      .limit(options.batch ?? 20)
-      .forUpdate()
-      .skipLocked()
-      .execute()
-    if (due.length === 0) return []
-    return trx
+export interface MailDeliveryJob {
+  mailId: string
+}
+
+/**
+ * Writes the mail and its delivery job in `db`'s transaction (pass the transaction of the change
+ * that causes the mail). `jobs` defaults to the engine of the app running in this process.
+ */
+export async function queueMail(db: Kysely<Database> | Transaction<Database>, mail: MailToQueue, jobs: JobEngine = processJobEngine()): Promise<string> {
+  const { id } = await db
+    .insertInto('mail_outbox')
+    .values({ recipient: mail.to, subject: mail.subject, body_text: mail.text, template: mail.template })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  await jobs.send<MailDeliveryJob>(db, QUEUES.mailDeliver.name, { mailId: id }, { singletonKey: id })
+  return id
+}
+
+/**
+ * One delivery attempt of `mail.deliver`. A mail no longer pending (delivered by an attempt whose
+ * completion was lost, or given up on) is left alone. A failure is recorded on the row and thrown,
+ * so the engine retries; on the last attempt the row becomes `failed` and loses its links.
+ */
+export async function deliverMail(db: Kysely<Database>, mailer: Mailer, mailId: string, job: Pick<JobContext, 'isLastAttempt'>): Promise<'delivered' | 'skipped'> {
+  const mail = await db.selectFrom('mail_outbox').select(['id', 'recipient', 'subject', 'body_text', 'status']).where('id', '=', mailId).executeTakeFirst()
+  if (!mail || mail.status !== 'pending') return 'skipped'
+  try {
+    await mailer.send({ id: mail.id, to: mail.recipient, subject: mail.subject, text: mail.body_text })
+  } catch (error) {
+    await db
       .updateTable('mail_outbox')
-      .set({ next_attempt_at: leaseUntil })
-      .where('id', 'in', due.map((row) => row.id))
-      .returning(['id', 'recipient', 'subject', 'body_text', 'attempts'])
+      .set({
+        attempts: sql`attempts + 1`,
+        status: job.isLastAttempt ? 'failed' : 'pending',
+        // Given up: the links will never reach anyone; a retried mail needs fresh ones anyway.
+        ...(job.isLastAttempt ? { body_text: scrubOneTimeLinks(mail.body_text) } : {}),
+        last_error: String((error as Error)?.message ?? error).slice(0, 500),
+      })
+      .where('id', '=', mail.id)
       .execute()
-  })
-  const round = { delivered: 0, failed: 0 }
-  for (const mail of claimed) {
-    try {
-      await mailer.send({ id: mail.id, to: mail.recipient, subject: mail.subject, text: mail.body_text })
-      await db
-        .updateTable('mail_outbox')
-        .set({
-          status: mailer.delivery,
-          sent_at: new Date(),
-          attempts: sql`attempts + 1`,
-          last_error: null,
-          ...(mailer.delivery === 'sent' ? { body_text: scrubOneTimeLinks(mail.body_text) } : {}),
-        })
-        .where('id', '=', mail.id)
-        .execute()
-      round.delivered++
-    } catch (error) {
-      const attempts = mail.attempts + 1
-      const giveUp = attempts >= MAX_ATTEMPTS
-      await db
-        .updateTable('mail_outbox')
-        .set({
-          attempts,
-          status: giveUp ? 'failed' : 'pending',
-          // Given up: the links will never reach anyone; a requeued mail needs fresh ones anyway.
-          ...(giveUp ? { body_text: scrubOneTimeLinks(mail.body_text) } : {}),
-          next_attempt_at: new Date(Date.now() + backoffMs(attempts)),
-          last_error: String((error as Error)?.message ?? error).slice(0, 500),
-        })
-        .where('id', '=', mail.id)
-        .execute()
-      round.failed++
-      options.log?.({ mailId: mail.id, attempts, giveUp, err: error }, 'mail delivery failed')
-    }
+    throw error
   }
-  return round
+  await db
+    .updateTable('mail_outbox')
+    .set({
+      status: mailer.delivery,
+      sent_at: new Date(),
+      attempts: sql`attempts + 1`,
+      last_error: null,
+      ...(mailer.delivery === 'sent' ? { body_text: scrubOneTimeLinks(mail.body_text) } : {}),
+    })
+    .where('id', '=', mail.id)
+    .execute()
+  return 'delivered'
+}
+
+/** An operator retried a dead-lettered mail: it is pending again (its row records the attempts so far). */
+export async function reopenMail(db: Kysely<Database> | Transaction<Database>, mailId: string): Promise<void> {
+  await db.updateTable('mail_outbox').set({ status: 'pending' }).where('id', '=', mailId).where('status', '=', 'failed').execute()
 }

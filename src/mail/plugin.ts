@@ -1,20 +1,22 @@
 /**
- * Runs the mail outbox worker inside the gateway: a poll every few seconds, and at once when a
- * request queued mail (`app.mailOutbox.kick()`). Stopped, after the round in flight, on close.
+ * Delivers the mail outbox through the job engine: registers the `mail.deliver` handler (see
+ * outbox.ts). `app.mailOutbox.flush()` waits until every queued mail was delivered or is waiting
+ * for a retry (tests, scripts).
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { SmtpSettings } from '../config.ts'
+import { QUEUES } from '../jobs/queues.ts'
+import { countUnsettled } from '../jobs/store.ts'
 import { createSmtpMailer, sandboxMailer, type Mailer } from './mailer.ts'
-import { deliverDueMail } from './outbox.ts'
+import { deliverMail, reopenMail, type MailDeliveryJob } from './outbox.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     mailOutbox: {
-      /** Deliver due mail now (after the round in flight, if any). */
-      kick(): void
-      /** One delivery round, awaited (tests, scripts). */
-      flush(): Promise<void>
+      /** Resolves once no mail job is waiting to run now or running (a retry waiting for its backoff does not count). */
+      flush(options?: { timeoutMs?: number }): Promise<void>
       readonly mailer: Mailer
     }
   }
@@ -23,59 +25,35 @@ declare module 'fastify' {
 export interface MailOutboxOptions {
   smtp?: SmtpSettings
   mailer?: Mailer
-  /** Pause between polls (default 5 s). */
-  pollMs?: number
 }
 
 async function mailOutboxPlugin(app: FastifyInstance, options: MailOutboxOptions): Promise<void> {
   const mailer = options.mailer ?? (options.smtp ? createSmtpMailer(options.smtp) : sandboxMailer)
-  const pollMs = options.pollMs ?? 5000
-  let running: Promise<void> | undefined
-  let again = false
-  let timer: NodeJS.Timeout | undefined
-  let closed = false
+  const queue = QUEUES.mailDeliver.name
 
-  const round = async () => {
-    try {
-      await deliverDueMail(app.db, mailer, { log: (obj, msg) => app.log.warn(obj, msg) })
-    } catch (error) {
-      if (!closed) app.log.error({ err: error }, 'mail outbox round failed')
-    }
-  }
-  const run = (): Promise<void> => {
-    if (closed) return Promise.resolve()
-    if (running) {
-      again = true
-      return running
-    }
-    running = round().finally(() => {
-      running = undefined
-      if (again && !closed) {
-        again = false
-        void run()
-      }
-    })
-    return running
-  }
+  app.jobs.work<MailDeliveryJob>(
+    queue,
+    async ({ mailId }, job) => {
+      await deliverMail(app.db, mailer, mailId, job)
+    },
+    { onOperatorRetry: ({ mailId }, executor) => reopenMail(executor, mailId) },
+  )
 
   app.decorate('mailOutbox', {
-    kick: () => void run(),
-    flush: async () => {
-      await running
-      await run()
+    async flush({ timeoutMs = 20_000 } = {}) {
+      const deadline = Date.now() + timeoutMs
+      while ((await countUnsettled(app.db, queue, { includeDeferred: false })) > 0) {
+        if (Date.now() > deadline) throw new Error(`mail still queued after ${timeoutMs} ms`)
+        await sleep(25)
+      }
     },
     mailer,
   })
-  app.addHook('onReady', async () => {
-    timer = setInterval(() => void run(), pollMs)
-    timer.unref()
-  })
   app.addHook('onClose', async () => {
-    closed = true
-    clearInterval(timer)
-    await running
+    // Hooks close last-registered first: stop the workers (waiting for deliveries in hand) before their mailer.
+    await app.jobEngine.stop()
     await mailer.close()
   })
 }
 
-export default fp(mailOutboxPlugin, { name: 'mail-outbox', fastify: '5.x', dependencies: ['db'] })
+export default fp(mailOutboxPlugin, { name: 'mail-outbox', fastify: '5.x', dependencies: ['db', 'jobs'] })

@@ -13,6 +13,7 @@ import * as orgs from './orgs/schemas.ts'
 import * as permitTypes from './permit-types/schemas.ts'
 import * as account from './account/schemas.ts'
 import * as operators from './operators/schemas.ts'
+import * as operatorJobs from './operators/jobs-schemas.ts'
 import * as permits from './permits/schemas.ts'
 import * as registration from './registration/schemas.ts'
 import * as sandbox from './sandbox/schemas.ts'
@@ -20,7 +21,7 @@ import * as users from './users/schemas.ts'
 
 export function registerModuleSchemas(app: FastifyInstance, options: { sandbox: boolean }): void {
   // Sandbox schemas stay out of the production contract along with the sandbox operations.
-  const common = [health, me, registration, operators, account, orgs, groups, users, clients, audit, permitTypes, permits]
+  const common = [health, me, registration, operators, operatorJobs, account, orgs, groups, users, clients, audit, permitTypes, permits]
   const modules = options.sandbox ? [...common, sandbox] : common
   for (const exports of modules) {
     for (const value of Object.values(exports)) {

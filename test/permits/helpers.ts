@@ -1,13 +1,12 @@
 /**
- * Permit test fixtures: the app with a job engine that records what was enqueued (the real one
- * where it is registered, wrapped; a fake writing to a scratch table in the caller's transaction
- * otherwise, so "the row and its job commit together" is tested either way), sandbox
+ * Permit test fixtures: the app with its job engine wrapped to record what was enqueued (and to
+ * fail an enqueue on demand, after pg-boss wrote the job in the caller's transaction), sandbox
  * organisations with their machine clients, and valid payloads.
  */
 import type { FastifyInstance } from 'fastify'
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../../src/db/schema.ts'
-import type { Executor, JobEngine } from '../../src/jobs/types.ts'
+import type { Executor, SendOptions } from '../../src/jobs/types.ts'
 import { buildTestApp, setupTestContext, type TestContext } from '../helpers/app.ts'
 import { api, createOrg, type TestOrg } from '../helpers/orgs.ts'
 import { tokenMinter, type TokenMinter } from '../helpers/tokens.ts'
@@ -33,29 +32,23 @@ export interface JobRecorder {
 function recordJobs(app: FastifyInstance, db: Kysely<Database>): JobRecorder {
   const sent: RecordedJob[] = []
   let fail = false
-  const real = app.hasDecorator('jobs') ? (app as FastifyInstance & { jobs: JobEngine }).jobs : undefined
-  const send = async (executor: Executor, queue: string, data: object): Promise<string | null> => {
+  const realSend = app.jobs.send.bind(app.jobs)
+  app.jobs.send = async (executor: Executor, queue: string, data: object, options?: SendOptions): Promise<string | null> => {
     sent.push({ queue, data: data as Record<string, unknown> })
-    const id = real
-      ? await real.send(executor, queue, data)
-      : String((await sql<{ id: number }>`insert into test_jobs (queue, data) values (${queue}, ${JSON.stringify(data)}::jsonb) returning id`.execute(executor)).rows[0]!.id)
+    const id = await realSend(executor, queue, data, options)
     if (fail) {
       fail = false
       throw new Error('enqueue failed (test)')
     }
     return id
   }
-  if (real) real.send = send as JobEngine['send']
-  else app.decorate('jobs', { send, work() {} } satisfies JobEngine)
   return {
     sent,
     failNext: () => {
       fail = true
     },
     async committed(queue, permitId) {
-      const result = real
-        ? await sql<{ n: number }>`select count(*)::int as n from pgboss.job where name = ${queue} and data->>'permitId' = ${permitId}`.execute(db)
-        : await sql<{ n: number }>`select count(*)::int as n from test_jobs where queue = ${queue} and data->>'permitId' = ${permitId}`.execute(db)
+      const result = await sql<{ n: number }>`select count(*)::int as n from pgboss.job where name = ${queue} and data->>'permitId' = ${permitId}`.execute(db)
       return result.rows[0]!.n
     },
   }
@@ -72,7 +65,6 @@ export interface PermitTest {
 export async function setupPermitTest(t: Teardown, options: Parameters<typeof buildTestApp>[2] = {}): Promise<PermitTest> {
   const context = await setupTestContext(t)
   const db = context.database.handle.db
-  await sql`create table if not exists test_jobs (id serial primary key, queue text not null, data jsonb not null)`.execute(db)
   const app = await buildTestApp(t, context, options)
   const jobs = recordJobs(app, db)
   await app.ready()

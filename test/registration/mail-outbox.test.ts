@@ -1,16 +1,24 @@
 /**
- * The mail outbox: sandbox delivery, a real SMTP conversation through nodemailer, retries with
- * back-off on failure (never lost), giving up after MAX_ATTEMPTS, and SKIP LOCKED claiming.
+ * The mail outbox on the job engine: sandbox delivery, a real SMTP conversation through
+ * nodemailer, retries with back-off on failure (never lost), giving up after the last attempt
+ * (dead letter), the row and its job written in one transaction, and no mail sent twice by
+ * instances sharing the database.
  */
 import { createServer, type Server } from 'node:net'
 import t from 'tap'
+import { QUEUES } from '../../src/jobs/queues.ts'
+import { findDeadLetterCopy, listJobs } from '../../src/jobs/store.ts'
 import { createSmtpMailer, sandboxMailer, type Mailer } from '../../src/mail/mailer.ts'
-import { backoffMs, deliverDueMail, MAX_ATTEMPTS } from '../../src/mail/outbox.ts'
-import { queueMail } from '../../src/modules/identity/accounts/repository.ts'
+import { MAX_ATTEMPTS, queueMail } from '../../src/mail/outbox.ts'
 import { setupTestContext } from '../helpers/app.ts'
+import { drainQueue } from '../helpers/jobs.ts'
+import { buildMailApp, switchableMailer } from '../helpers/mail.ts'
 
 const context = await setupTestContext(t)
 const db = context.database.handle.db
+const mailer = switchableMailer()
+// Three attempts, a second apart: the real policy (12 attempts over a day) is checked below.
+const app = await buildMailApp(t, context, { mailer, mailPolicy: { retryLimit: 2, retryDelay: 1, retryDelayMax: 1 } })
 
 /** Just enough SMTP to accept mail (no TLS, no auth): records each message's DATA. */
 function fakeSmtpServer(): Promise<{ server: Server; port: number; messages: string[] }> {
@@ -46,78 +54,79 @@ function fakeSmtpServer(): Promise<{ server: Server; port: number; messages: str
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, messages })))
 }
 
-async function queue(to: string) {
-  await queueMail(db, { to, subject: 'Subjek', text: 'Isi pesan', template: 'test' })
-  return db.selectFrom('mail_outbox').select('id').where('recipient', '=', to).executeTakeFirstOrThrow()
-}
+const queue = (to: string) => queueMail(db, { to, subject: 'Subjek', text: 'Isi pesan', template: 'test' })
+const row = (id: string) => db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
 
 t.test('sandbox delivery marks mail as kept for the sandbox mailbox', async (t) => {
-  const { id } = await queue('sandbox@outbox.test')
-  await deliverDueMail(db, sandboxMailer)
-  t.match(await db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), { status: 'sandbox', attempts: 1 })
+  mailer.use(sandboxMailer)
+  const id = await queue('sandbox@outbox.test')
+  await app.mailOutbox.flush()
+  t.match(await row(id), { status: 'sandbox', attempts: 1 })
+})
+
+t.test('the mail row and its job are written in one transaction', async (t) => {
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      await queueMail(trx, { to: 'rolled-back@outbox.test', subject: 'S', text: 'T', template: 'test' })
+      throw new Error('the change that caused the mail failed')
+    })
+    .catch(() => {})
+  t.equal((await db.selectFrom('mail_outbox').select('id').where('recipient', '=', 'rolled-back@outbox.test').execute()).length, 0, 'no row')
+  const jobs = await listJobs(db, { queues: [QUEUES.mailDeliver.name], limit: 100 })
+  const ids = new Set((await db.selectFrom('mail_outbox').select('id').execute()).map((mail) => mail.id))
+  t.ok(jobs.every((job) => ids.has((job.data as { mailId: string }).mailId)), 'and no job without its row')
 })
 
 t.test('SMTP: nodemailer delivers to the configured server', async (t) => {
   const smtp = await fakeSmtpServer()
   t.teardown(() => smtp.server.close())
-  const mailer = createSmtpMailer({ host: '127.0.0.1', port: smtp.port, secure: false, from: 'INSW <noreply@insw.test>' })
-  t.teardown(() => mailer.close())
-  const { id } = await queue('smtp@outbox.test')
-  const round = await deliverDueMail(db, mailer)
-  t.ok(round.delivered >= 1)
-  const row = await db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
-  t.match(row, { status: 'sent', attempts: 1, last_error: null })
-  t.ok(row.sent_at)
+  const smtpMailer = createSmtpMailer({ host: '127.0.0.1', port: smtp.port, secure: false, from: 'INSW <noreply@insw.test>' })
+  t.teardown(() => smtpMailer.close())
+  mailer.use(smtpMailer)
+  const id = await queue('smtp@outbox.test')
+  await app.mailOutbox.flush()
+  const stored = await row(id)
+  t.match(stored, { status: 'sent', attempts: 1, last_error: null })
+  t.ok(stored.sent_at)
   const message = smtp.messages.find((m) => m.includes('smtp@outbox.test'))
   t.ok(message, 'the server received it')
   t.match(message, /Subject: Subjek/)
   t.match(message, `Message-ID: <${id}@insw-gateway>`)
 })
 
-t.test('a failing server: retried with back-off, never lost; failed after MAX_ATTEMPTS', async (t) => {
+t.test('a failing server: retried with back-off, never lost; failed and dead-lettered after the last attempt', async (t) => {
   // Nothing listens on this port: every attempt fails.
-  const mailer = createSmtpMailer({ host: '127.0.0.1', port: 9, secure: false, from: 'INSW <noreply@insw.test>' })
-  const { id } = await queue('down@outbox.test')
-  const round = await deliverDueMail(db, mailer)
-  t.ok(round.failed >= 1)
-  let row = await db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
-  t.match(row, { status: 'pending', attempts: 1 })
-  t.ok(row.last_error, 'why it failed is kept')
-  t.ok(row.next_attempt_at.getTime() > Date.now() + 10_000, 'the next attempt waits')
-  await deliverDueMail(db, mailer)
-  row = await db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
-  t.equal(row.attempts, 1, 'not retried before it is due')
+  mailer.use(createSmtpMailer({ host: '127.0.0.1', port: 9, secure: false, from: 'INSW <noreply@insw.test>' }))
+  const id = await queue('down@outbox.test')
+  const started = Date.now()
+  while ((await row(id)).attempts < 1 && Date.now() - started < 20_000) await new Promise((resolve) => setTimeout(resolve, 50))
+  const first = await row(id)
+  t.match(first, { status: 'pending', attempts: 1 })
+  t.ok(first.last_error, 'why it failed is kept')
+  const [job] = (await listJobs(db, { queues: [QUEUES.mailDeliver.name], limit: 100 })).filter((j) => (j.data as { mailId: string }).mailId === id)
+  t.match(job, { state: 'retry' }, 'its job waits for a retry')
+  t.ok(job!.start_after.getTime() - job!.created_on.getTime() >= 900, 'after a back-off')
 
-  let calls = 0
-  const flaky: Mailer = {
-    delivery: 'sent',
-    async send() {
-      calls++
-      if (calls < MAX_ATTEMPTS + 5) throw new Error('421 try later')
-    },
-    async close() {},
-  }
-  for (let i = 0; i < MAX_ATTEMPTS; i++) {
-    await db.updateTable('mail_outbox').set({ next_attempt_at: new Date(Date.now() - 1000) }).where('id', '=', id).execute()
-    await deliverDueMail(db, flaky)
-  }
-  row = await db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
-  t.match(row, { status: 'failed', attempts: MAX_ATTEMPTS, last_error: '421 try later' }, 'given up but kept')
+  await drainQueue(app, QUEUES.mailDeliver.name)
+  t.match(await row(id), { status: 'failed', attempts: 3 }, 'given up after three attempts, but kept')
+  t.ok(await findDeadLetterCopy(db, QUEUES.mailDeliver.deadLetter, job!.id), 'its job waits in the dead letter queue for an operator')
 })
 
-t.test('back-off grows and is capped', async (t) => {
-  t.equal(backoffMs(1, () => 0.5), 30_000)
-  t.equal(backoffMs(2, () => 0.5), 60_000)
-  t.equal(backoffMs(20, () => 0.5), 3_600_000)
+t.test('the real policy: twelve attempts, backoff from 30 s doubling to an hour, with jitter', async (t) => {
+  t.equal(MAX_ATTEMPTS, 12)
+  t.match(QUEUES.mailDeliver, { retryLimit: 11, retryDelay: 30, retryBackoff: true, retryDelayMax: 3600, deadLetter: 'mail.deliver.dead' })
 })
 
-t.test('concurrent workers never take the same mail (SKIP LOCKED + lease)', async (t) => {
-  for (let i = 0; i < 10; i++) await queue(`many${i}@outbox.test`)
+t.test('instances sharing the database never send the same mail twice', async (t) => {
   const seen: string[] = []
   const recording: Mailer = { delivery: 'sandbox', async send(mail) { seen.push(mail.id) }, async close() {} }
-  await Promise.all([deliverDueMail(db, recording, { batch: 4 }), deliverDueMail(db, recording, { batch: 4 }), deliverDueMail(db, recording, { batch: 4 })])
-  await deliverDueMail(db, recording)
+  mailer.use(recording)
+  const second = await buildMailApp(t, context, { mailer: recording, env: { JOB_CONCURRENCY: '3' } })
+  const ids: string[] = []
+  for (let i = 0; i < 10; i++) ids.push(await queue(`many${i}@outbox.test`))
+  await app.mailOutbox.flush()
+  await second.mailOutbox.flush()
   t.equal(new Set(seen).size, seen.length, 'no mail sent twice')
-  const pending = await db.selectFrom('mail_outbox').select('id').where('recipient', 'like', 'many%').where('status', '=', 'pending').execute()
-  t.equal(pending.length, 0, 'all delivered')
+  t.same(seen.toSorted(), ids.toSorted(), 'all delivered')
 })

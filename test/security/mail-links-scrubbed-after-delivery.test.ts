@@ -7,12 +7,16 @@
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import { sandboxMailer, type Mailer, type OutgoingMail } from '../../src/mail/mailer.ts'
-import { deliverDueMail, MAX_ATTEMPTS, SCRUBBED_TOKEN, scrubOneTimeLinks } from '../../src/mail/outbox.ts'
+import { SCRUBBED_TOKEN, scrubOneTimeLinks } from '../../src/mail/outbox.ts'
 import { queueMail } from '../../src/modules/identity/accounts/repository.ts'
 import { setupTestContext } from '../helpers/app.ts'
+import { buildMailApp, switchableMailer } from '../helpers/mail.ts'
 
 const context = await setupTestContext(t)
 const db = context.database.handle.db
+const mailer = switchableMailer()
+// One attempt per mail: a failure is the last one.
+const app = await buildMailApp(t, context, { mailer, mailPolicy: { retryLimit: 0 } })
 const token = 'Zq3v9-k_Tb1xYw2uV8sR4pO6nM0lK7jH5gF3dS1aQ2w'
 const text = `Set your password here:\nhttp://gateway.test/account/reset-password?token=${token}&lang=id\nThanks.`
 
@@ -27,10 +31,11 @@ async function stored(to: string) {
 }
 
 t.test('after SMTP delivery the stored body keeps the text, not the token', async (t) => {
+  const smtp = acceptingSmtp()
+  mailer.use(smtp)
   await queueMail(db, { to: 'smtp@sandbox.example', subject: 'Reset', text, template: 'password-reset' })
-  const mailer = acceptingSmtp()
-  await deliverDueMail(db, mailer)
-  t.match(mailer.sent[0]?.text, token, 'the recipient got the real link')
+  await app.mailOutbox.flush()
+  t.match(smtp.sent[0]?.text, token, 'the recipient got the real link')
   const row = await stored('smtp@sandbox.example')
   t.equal(row.status, 'sent')
   t.notMatch(row.body_text, token, 'the outbox no longer holds the token')
@@ -39,18 +44,19 @@ t.test('after SMTP delivery the stored body keeps the text, not the token', asyn
 })
 
 t.test('the sandbox mailbox keeps its mail whole', async (t) => {
+  mailer.use(sandboxMailer)
   await queueMail(db, { to: 'sandbox@sandbox.example', subject: 'Reset', text, template: 'password-reset' })
-  await deliverDueMail(db, sandboxMailer)
+  await app.mailOutbox.flush()
   const row = await stored('sandbox@sandbox.example')
   t.equal(row.status, 'sandbox')
   t.match(row.body_text, token)
 })
 
 t.test('a mail given up on keeps no token either', async (t) => {
-  await queueMail(db, { to: 'bounce@sandbox.example', subject: 'Reset', text, template: 'password-reset' })
-  await db.updateTable('mail_outbox').set({ attempts: MAX_ATTEMPTS - 1 }).where('recipient', '=', 'bounce@sandbox.example').execute()
   const failing: Mailer = { delivery: 'sent', async send() { throw new Error('550 no such user') }, async close() {} }
-  await deliverDueMail(db, failing)
+  mailer.use(failing)
+  await queueMail(db, { to: 'bounce@sandbox.example', subject: 'Reset', text, template: 'password-reset' })
+  await app.mailOutbox.flush()
   const row = await stored('bounce@sandbox.example')
   t.equal(row.status, 'failed')
   t.notMatch(row.body_text, token)

@@ -91,9 +91,7 @@ export default async function operatorRoutes(app: FastifyInstance, options: { co
       },
     },
     async (request) => {
-      const result = await approveRegistration({ db: app.db, upstreams: app.upstreams, links }, requirePrincipal(request), request.params.trackingNumber, request.body?.note)
-      app.mailOutbox.kick()
-      return result
+      return approveRegistration({ db: app.db, upstreams: app.upstreams, links }, requirePrincipal(request), request.params.trackingNumber, request.body?.note)
     },
   )
 
@@ -116,9 +114,7 @@ export default async function operatorRoutes(app: FastifyInstance, options: { co
       },
     },
     async (request) => {
-      const result = await rejectRegistration(app.db, requirePrincipal(request), request.params.trackingNumber, request.body.reason)
-      app.mailOutbox.kick()
-      return result
+      return rejectRegistration(app.db, requirePrincipal(request), request.params.trackingNumber, request.body.reason)
     },
   )
 }

@@ -123,8 +123,6 @@ export default async function registrationRoutes(app: FastifyInstance, options: 
             upload: uploads.get(request),
             language: negotiateLanguage(request.headers['accept-language']),
             upstreamContext: { requestId: request.id, traceparent: request.headers.traceparent as string | undefined },
-            // A refusal queued its mail to the applicant: send it now rather than at the next poll.
-            onRefused: () => app.mailOutbox.kick(),
           },
         )
         return reply.code(202).header('location', receipt.statusUrl).send(receipt)

@@ -1,6 +1,7 @@
 /** SQL for users and one-time tokens. Functions take the db (or a transaction) first. */
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database, OneTimeTokenPurpose, UserLevel } from '../../../db/schema.ts'
+import { queueMail as queueMailWithJob, type MailToQueue } from '../../../mail/outbox.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -115,9 +116,7 @@ export function findLiveOneTimeToken(db: Db, hash: string, purposes: OneTimeToke
     .executeTakeFirst()
 }
 
-export async function queueMail(db: Db, mail: { to: string; subject: string; text: string; template: string }) {
-  await db
-    .insertInto('mail_outbox')
-    .values({ recipient: mail.to, subject: mail.subject, body_text: mail.text, template: mail.template })
-    .execute()
+/** The mail row and its delivery job, in `db`'s transaction (src/mail/outbox.ts). */
+export async function queueMail(db: Db, mail: MailToQueue): Promise<void> {
+  await queueMailWithJob(db, mail)
 }

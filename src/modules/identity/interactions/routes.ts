@@ -155,7 +155,7 @@ export default async function interactionRoutes(
           resetUrl: (token) => `${config.publicUrl}/account/reset-password?token=${encodeURIComponent(token)}&lang=${language}`,
         })
         // Not awaited: a match must not answer later than a mismatch.
-        queued.then(() => app.mailOutbox.kick(), (error: unknown) => request.log.error({ err: error }, 'password reset mail not queued'))
+        queued.catch((error: unknown) => request.log.error({ err: error }, 'password reset mail not queued'))
       }
       return sendHtml(reply, 200, forgotPasswordPage({ language, notice: t.forgotSent }))
     },

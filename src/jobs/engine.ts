@@ -1,0 +1,231 @@
+/**
+ * The gateway's one durable job engine: pg-boss 12 on the gateway's own database (PGlite through
+ * `fromPglite`, or a small pool of its own on a server), implementing `JobEngine` (types.ts).
+ *
+ * - `send` enqueues through `fromKysely(executor)`: inside the caller's transaction, so the row
+ *   and its job commit together or not at all. Only queues declared in queues.ts are accepted:
+ *   their settings are cached at start, so an enqueue inside a transaction never needs a second
+ *   connection (on PGlite, whose one connection the transaction holds, that would deadlock).
+ * - `work` registers a handler. Workers start once the app is ready (unless JOB_WORKERS=false)
+ *   and stop on close, waiting a bounded time for the jobs in hand.
+ * - A handler that throws is retried by pg-boss's policy (queues.ts) and dead-lettered after the
+ *   last attempt; one that throws `RetryLater` is deferred without spending an attempt (defer()).
+ */
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Kysely } from 'kysely'
+import { PgBoss, fromKysely, fromPglite, type ConstructorOptions, type JobWithMetadata, type KyselyTransactionLike } from 'pg-boss'
+import type { JobSettings } from '../config.ts'
+import type { DatabaseHandle } from '../db/database.ts'
+import type { Database } from '../db/schema.ts'
+import { DEAD_LETTER_RETENTION_SECONDS, QUEUE_POLICIES, type QueuePolicy } from './queues.ts'
+import { RetryLater, type Executor, type JobContext, type JobEngine, type JobHandler, type SendOptions, type WorkHooks } from './types.ts'
+
+/** The PostgreSQL schema pg-boss keeps its tables in (store.ts reads them for operators). */
+export const JOBS_SCHEMA = 'pgboss'
+
+/** How long close waits for the jobs in hand before it leaves them to expire and be retried. */
+const STOP_TIMEOUT_MS = 10_000
+
+/** Stored with a failed attempt: the message only, cut short (it may quote an upstream's answer). */
+const STORED_ERROR_LENGTH = 500
+
+interface Registered {
+  handler: JobHandler<object>
+  hooks: WorkHooks<object>
+}
+
+type Log = Pick<FastifyInstance['log'], 'info' | 'warn' | 'error'>
+
+/** Engines started in this process, newest last (see processJobEngine). */
+const running: PgBossJobEngine[] = []
+
+/**
+ * The job engine of the app running in this process, for code deep in a service that writes a
+ * row and its job in one transaction (queueMail) without `app` at hand. Every engine of a process
+ * works on the one database the process uses, so any running one enqueues the same way.
+ * Features with `app` at hand use `app.jobs`.
+ */
+export function processJobEngine(): JobEngine {
+  const engine = running.at(-1)
+  if (!engine) throw new Error('no job engine is running in this process (is the app ready?)')
+  return engine
+}
+
+export class PgBossJobEngine implements JobEngine {
+  readonly boss: PgBoss
+  readonly policies: ReadonlyMap<string, QueuePolicy>
+  readonly #handlers = new Map<string, Registered>()
+  readonly #db: Kysely<Database>
+  readonly #settings: JobSettings
+  readonly #log: Log
+  #working = false
+
+  constructor(database: DatabaseHandle, settings: JobSettings, queues: readonly QueuePolicy[], log: Log) {
+    this.#db = database.db
+    this.#settings = settings
+    this.#log = log
+    this.policies = new Map(queues.map((queue) => [queue.name, queue]))
+    this.boss = new PgBoss(bossOptions(database))
+    this.boss.on('error', (error) => log.error({ err: error }, 'job engine error'))
+    this.boss.on('warning', (warning) => log.warn({ warning: warning.message }, 'job engine warning'))
+  }
+
+  /** Installs or migrates pg-boss's schema and creates the declared queues (and their dead letter queues). */
+  async start(): Promise<void> {
+    await this.boss.start()
+    for (const queue of this.policies.values()) {
+      if (!(await this.boss.getQueue(queue.deadLetter))) {
+        await this.boss.createQueue(queue.deadLetter, { retentionSeconds: DEAD_LETTER_RETENTION_SECONDS })
+      }
+      const settings = {
+        retryLimit: queue.retryLimit,
+        retryDelay: queue.retryDelay,
+        retryBackoff: queue.retryBackoff,
+        retryDelayMax: queue.retryDelayMax,
+        expireInSeconds: queue.expireInSeconds,
+        deadLetter: queue.deadLetter,
+        // A new job wakes an idle worker at once (LISTEN/NOTIFY, in-process on PGlite); polling stays the floor.
+        notify: true,
+      }
+      // `short`: at most one *waiting* job per singletonKey, what SendOptions.singletonKey promises.
+      if (await this.boss.getQueue(queue.name)) await this.boss.updateQueue(queue.name, settings)
+      else await this.boss.createQueue(queue.name, { policy: 'short', ...settings })
+    }
+    running.push(this)
+  }
+
+  async send<T extends object>(executor: Executor, queue: string, data: T, options: SendOptions = {}): Promise<string | null> {
+    this.#policy(queue)
+    return this.boss.send(queue, data, {
+      db: fromKysely(executor as unknown as KyselyTransactionLike),
+      startAfter: options.startAfter,
+      // A `short` queue treats every keyless job as one key: a fresh key keeps them apart.
+      singletonKey: options.singletonKey ?? crypto.randomUUID(),
+    })
+  }
+
+  work<T extends object>(queue: string, handler: JobHandler<T>, hooks: WorkHooks<T> = {}): void {
+    this.#policy(queue)
+    if (this.#handlers.has(queue)) throw new Error(`queue ${queue} already has a handler`)
+    this.#handlers.set(queue, { handler: handler as JobHandler<object>, hooks: hooks as WorkHooks<object> })
+    if (this.#working) void this.#startWorker(queue).catch((error: unknown) => this.#log.error({ err: error, queue }, 'job worker did not start'))
+  }
+
+  /** The hooks a queue's handler registered (the operator retry calls onOperatorRetry). */
+  hooks(queue: string): WorkHooks<object> | undefined {
+    return this.#handlers.get(queue)?.hooks
+  }
+
+  async startWorkers(): Promise<void> {
+    if (!this.#settings.workers) return
+    this.#working = true
+    for (const queue of this.#handlers.keys()) await this.#startWorker(queue)
+  }
+
+  async stop(): Promise<void> {
+    this.#working = false
+    const index = running.indexOf(this)
+    if (index >= 0) running.splice(index, 1)
+    await this.boss.stop({ graceful: true, timeout: STOP_TIMEOUT_MS })
+  }
+
+  #policy(queue: string): QueuePolicy {
+    const policy = this.policies.get(queue)
+    if (!policy) throw new Error(`unknown job queue "${queue}": declare it in src/jobs/queues.ts`)
+    return policy
+  }
+
+  async #startWorker(queue: string): Promise<void> {
+    await this.boss.work(
+      queue,
+      {
+        includeMetadata: true,
+        batchSize: 1,
+        localConcurrency: this.#settings.concurrency,
+        pollingIntervalSeconds: this.#settings.pollIntervalMs / 1000,
+        // With NOTIFY on, pg-boss would poll only every 30 s, but retries and deferred jobs come due
+        // without a NOTIFY: they wait for a poll. One interval for both.
+        notifyPollingIntervalSeconds: this.#settings.pollIntervalMs / 1000,
+      },
+      async ([job]) => {
+        if (job) await this.#run(queue, job as JobWithMetadata<object>)
+      },
+    )
+  }
+
+  async #run(queue: string, job: JobWithMetadata<object>): Promise<void> {
+    const registered = this.#handlers.get(queue)
+    if (!registered) throw new Error(`no handler for queue ${queue}`)
+    const context: JobContext = { id: job.id, retryCount: job.retryCount, isLastAttempt: job.retryCount >= job.retryLimit }
+    try {
+      await registered.handler(job.data, context)
+    } catch (error) {
+      if (error instanceof RetryLater) return this.#defer(queue, job, error)
+      const message = String((error as Error)?.message ?? error).slice(0, STORED_ERROR_LENGTH)
+      this.#log.warn({ queue, jobId: job.id, attempt: job.retryCount + 1, lastAttempt: context.isLastAttempt, error: message }, 'job attempt failed')
+      // pg-boss stores what is thrown on the job, which operators read: the message, not a stack or the error's own fields.
+      const stored = new Error(message)
+      stored.stack = undefined
+      throw stored
+    }
+  }
+
+  /**
+   * RetryLater. pg-boss has no "put back without counting" call, so, in one transaction: complete
+   * this attempt (its output says when and why it was deferred, and which job continues it) and
+   * send a copy with the same data and singletonKey, `startAfter: until`, and a retry limit of
+   * what this job had left (`retryLimit - retryCount`). The copy starts at retryCount 0, so the
+   * deferred attempt is not counted and the total number of attempts stays what the queue allows;
+   * its backoff starts again from the queue's first delay. The attempt fence on `complete` (id and
+   * retryCount) makes it a no-op if the job was expired meanwhile, and pg-boss's own completion
+   * after this handler returns finds the job settled and does nothing.
+   */
+  async #defer(queue: string, job: JobWithMetadata<object>, later: RetryLater): Promise<void> {
+    const until = later.until.getTime() > Date.now() ? later.until : new Date()
+    await this.#db.transaction().execute(async (trx) => {
+      const db = fromKysely(trx as unknown as KyselyTransactionLike)
+      const next = await this.boss.send(queue, job.data, {
+        db,
+        startAfter: until,
+        singletonKey: job.singletonKey ?? crypto.randomUUID(),
+        priority: job.priority,
+        retryLimit: Math.max(0, job.retryLimit - job.retryCount),
+      })
+      await this.boss.complete(queue, { id: job.id, retryCount: job.retryCount }, { deferredUntil: until.toISOString(), reason: later.reason.slice(0, 200), continuedBy: next }, { db })
+    })
+    this.#log.info({ queue, jobId: job.id, until: until.toISOString(), reason: later.reason }, 'job deferred')
+  }
+}
+
+function bossOptions(database: DatabaseHandle): ConstructorOptions {
+  const common: ConstructorOptions = { schema: JOBS_SCHEMA, useListenNotify: true, instanceName: 'insw-gateway' }
+  if (database.pglite) return { ...common, db: fromPglite(database.pglite), backend: 'pglite' }
+  if (database.connectionString) return { ...common, connectionString: database.connectionString, max: 4, application_name: 'insw-gateway-jobs' }
+  throw new Error('the job engine needs an embedded database or a DATABASE_URL')
+}
+
+export interface JobsPluginOptions {
+  settings: JobSettings
+  /** The queues to create (tests declare their own); those of queues.ts otherwise. */
+  queues?: readonly QueuePolicy[]
+}
+
+async function jobsPlugin(app: FastifyInstance, options: JobsPluginOptions): Promise<void> {
+  const engine = new PgBossJobEngine(app.database, options.settings, options.queues ?? QUEUE_POLICIES, app.log)
+  await engine.start()
+  app.decorate('jobs', engine)
+  app.decorate('jobEngine', engine)
+  app.addHook('onReady', () => engine.startWorkers())
+  // Registered after the db plugin, so this runs before the database closes (onClose runs last-registered first).
+  app.addHook('onClose', () => engine.stop())
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The engine itself, for the operator view (store.ts, operator-retry.ts); features use `app.jobs`. */
+    jobEngine: PgBossJobEngine
+  }
+}
+
+export default fp(jobsPlugin, { name: 'jobs', fastify: '5.x', dependencies: ['db'] })

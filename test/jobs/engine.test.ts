@@ -1,0 +1,118 @@
+/**
+ * The job engine (pg-boss 12) on the gateway's database: enqueue in the caller's transaction,
+ * retries with backoff to the dead letter queue, RetryLater not spending an attempt, and queued
+ * jobs surviving an app that closed before running them.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import t from 'tap'
+import { loadConfig } from '../../src/config.ts'
+import jobsPlugin from '../../src/jobs/engine.ts'
+import type { QueuePolicy } from '../../src/jobs/queues.ts'
+import { findDeadLetterCopy, listJobs } from '../../src/jobs/store.ts'
+import { RetryLater, type JobContext } from '../../src/jobs/types.ts'
+import dbPlugin from '../../src/plugins/db.ts'
+import { openTestDatabase } from '../helpers/database.ts'
+import { drainQueue } from '../helpers/jobs.ts'
+
+const database = await openTestDatabase()
+t.teardown(() => database.close())
+
+const fast = { retryDelay: 1, retryBackoff: true, retryDelayMax: 1, expireInSeconds: 30 }
+const queues: QueuePolicy[] = [
+  { name: 'test.ok', retryLimit: 2, ...fast, deadLetter: 'test.ok.dead' },
+  { name: 'test.flaky', retryLimit: 2, ...fast, deadLetter: 'test.flaky.dead' },
+  { name: 'test.later', retryLimit: 0, ...fast, deadLetter: 'test.later.dead' },
+]
+
+async function engineApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const app = Fastify()
+  await app.register(dbPlugin, { database: database.handle })
+  await app.register(jobsPlugin, { settings: loadConfig({ LOG_LEVEL: 'silent', JOB_POLL_INTERVAL_MS: '500', ...env }).jobs, queues })
+  return app
+}
+
+const seen: { queue: string; data: unknown; job: JobContext; at: number }[] = []
+const app = await engineApp()
+t.teardown(() => app.close())
+app.jobs.work<{ n: number }>('test.ok', async (data, job) => void seen.push({ queue: 'test.ok', data, job, at: Date.now() }))
+app.jobs.work<{ n: number }>('test.flaky', async (data, job) => {
+  seen.push({ queue: 'test.flaky', data, job, at: Date.now() })
+  throw new Error('upstream answered 500')
+})
+let deferrals = 0
+app.jobs.work<{ n: number }>('test.later', async (data, job) => {
+  seen.push({ queue: 'test.later', data, job, at: Date.now() })
+  if (deferrals++ < 2) throw new RetryLater(new Date(Date.now() + 300), 'circuit open')
+})
+await app.ready()
+
+t.test('a rolled-back transaction leaves no job; a committed one is delivered', async (t) => {
+  await app.db
+    .transaction()
+    .execute(async (trx) => {
+      t.ok(await app.jobs.send(trx, 'test.ok', { n: 1 }), 'the job had an id inside the transaction')
+      throw new Error('roll back')
+    })
+    .catch(() => {})
+  await app.db.transaction().execute(async (trx) => {
+    await app.jobs.send(trx, 'test.ok', { n: 2 })
+  })
+  await drainQueue(app, 'test.ok')
+  const jobs = await listJobs(app.db, { queues: ['test.ok'], limit: 10 })
+  t.same(jobs.map((job) => job.data), [{ n: 2 }], 'only the committed job exists')
+  t.same(seen.filter((s) => s.queue === 'test.ok').map((s) => s.data), [{ n: 2 }], 'and it ran once')
+})
+
+t.test('an unknown queue is refused before anything is written', async (t) => {
+  await t.rejects(app.jobs.send(app.db, 'no.such.queue', { n: 1 }), /unknown job queue/)
+})
+
+t.test('a failing job is retried with backoff, then dead-lettered; isLastAttempt marks the last try', async (t) => {
+  const id = await app.jobs.send(app.db, 'test.flaky', { n: 3 })
+  await drainQueue(app, 'test.flaky')
+  const attempts = seen.filter((s) => s.queue === 'test.flaky')
+  t.same(attempts.map((a) => a.job.retryCount), [0, 1, 2], 'retryLimit 2: three attempts')
+  t.same(attempts.map((a) => a.job.isLastAttempt), [false, false, true])
+  for (let i = 1; i < attempts.length; i++) t.ok(attempts[i]!.at - attempts[i - 1]!.at >= 900, `attempt ${i + 1} waited for its backoff`)
+  const [failed] = await listJobs(app.db, { queues: ['test.flaky'], limit: 1 })
+  t.match(failed, { id, state: 'failed', output: { message: 'upstream answered 500' } })
+  t.notOk((failed!.output as { stack?: string }).stack, 'no stack stored on the job')
+  const dead = await findDeadLetterCopy(app.db, 'test.flaky.dead', id!)
+  t.match(dead, { state: 'created', data: { n: 3 }, source_name: 'test.flaky' }, 'a copy waits in the dead letter queue')
+})
+
+t.test('RetryLater defers the job without spending an attempt', async (t) => {
+  // retryLimit 0: one counted attempt only. Two deferrals and a success must not dead-letter it.
+  await app.jobs.send(app.db, 'test.later', { n: 4 }, { singletonKey: 'permit-4' })
+  await drainQueue(app, 'test.later')
+  const runs = seen.filter((s) => s.queue === 'test.later')
+  t.equal(runs.length, 3, 'ran three times')
+  t.ok(runs.every((run) => run.job.retryCount === 0 && run.job.isLastAttempt), 'each run was still the one allowed attempt')
+  t.ok(runs[1]!.at - runs[0]!.at >= 250, 'the deferred run waited until the time given')
+  const jobs = await listJobs(app.db, { queues: ['test.later', 'test.later.dead'], limit: 10 })
+  t.equal(jobs.length, 3)
+  t.ok(jobs.every((job) => job.state === 'completed' && job.singleton_key === 'permit-4'), 'completed, never failed; the key carried over')
+  const deferred = jobs.filter((job) => job.output && 'deferredUntil' in job.output)
+  t.equal(deferred.length, 2, 'each deferral says when and why')
+  t.match(deferred[0]!.output, { reason: 'circuit open', continuedBy: String })
+})
+
+t.test('jobs queued by an app that closed run when the next one starts', async (t) => {
+  const enqueueOnly = await engineApp({ JOB_WORKERS: 'false' })
+  const ran: number[] = []
+  enqueueOnly.jobs.work<{ n: number }>('test.ok', async (data) => void ran.push(data.n))
+  await enqueueOnly.ready()
+  for (const n of [10, 11, 12]) await enqueueOnly.jobs.send(enqueueOnly.db, 'test.ok', { n })
+  await new Promise((resolve) => setTimeout(resolve, 700))
+  t.same(ran, [], 'JOB_WORKERS=false: this instance only enqueues')
+  await enqueueOnly.close()
+
+  const next = await engineApp()
+  t.teardown(() => next.close())
+  next.jobs.work<{ n: number }>('test.ok', async (data) => void ran.push(data.n))
+  await next.ready()
+  // The first app of this file works the same queue: either may take them; each runs once.
+  await drainQueue(next, 'test.ok')
+  const all = [...ran, ...seen.filter((s) => s.queue === 'test.ok').map((s) => (s.data as { n: number }).n)].filter((n) => n >= 10)
+  t.same(all.sort(), [10, 11, 12], 'every queued job ran exactly once')
+})
