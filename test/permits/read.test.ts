@@ -116,15 +116,31 @@ t.test('list: SLA breached and at risk', async (t) => {
 t.test('events: the journey, oldest first, paged by sequence', async (t) => {
   const response = await api(app, writerA, 'GET', `/v1/permits/${steelId}/events`)
   t.equal(response.statusCode, 200, response.body)
-  const [submittedEvent] = response.json().items
-  t.match(submittedEvent, { sequence: 1, type: 'permit.submitted', actor: { type: 'client', id: orgA.clients.find((c) => c.kind === 'inhouse')!.clientId }, hop: 'gateway', outcome: 'succeeded', statusFrom: null, statusTo: 'submitted', detail: { checks: { shape: 'passed', oss: 'passed', djp_kswp: 'passed', business_rules: 'passed' } } })
-  t.match(submittedEvent.traceId, /^[0-9a-f]{32}$/)
+  const items = response.json().items
+  t.match(items, [
+    { sequence: 1, type: 'permit.oss_checked', actor: { type: 'system', id: null }, hop: 'oss', outcome: 'succeeded', statusTo: null },
+    { sequence: 2, type: 'permit.kswp_checked', actor: { type: 'system', id: null }, hop: 'djp_kswp', outcome: 'succeeded', statusTo: null },
+    {
+      sequence: 3,
+      type: 'permit.submitted',
+      actor: { type: 'client', id: orgA.clients.find((c) => c.kind === 'inhouse')!.clientId },
+      hop: 'gateway',
+      outcome: 'succeeded',
+      statusFrom: null,
+      statusTo: 'submitted',
+      detail: { checks: { shape: 'passed', oss: 'passed', djp_kswp: 'passed', business_rules: 'passed' } },
+    },
+  ])
+  t.equal(items.length, 3)
+  t.match(items[0].traceId, /^[0-9a-f]{32}$/)
+  t.ok(items.every((event: { traceId: string }) => event.traceId === items[0].traceId), 'one trace id for the journey')
   await api(app, writerA, 'POST', `/v1/permits/${steelId}/cancel`, { reason: 'Buyer withdrew' })
-  const pageOne = (await api(app, writerA, 'GET', `/v1/permits/${steelId}/events?limit=1`)).json()
-  t.equal(pageOne.items.length, 1)
-  t.equal(pageOne.next, `/v1/permits/${steelId}/events?limit=1&cursor=1`)
+  const pageOne = (await api(app, writerA, 'GET', `/v1/permits/${steelId}/events?limit=3`)).json()
+  t.equal(pageOne.items.length, 3)
+  t.equal(pageOne.next, `/v1/permits/${steelId}/events?limit=3&cursor=3`)
   const pageTwo = (await api(app, writerA, 'GET', pageOne.next)).json()
-  t.match(pageTwo.items, [{ sequence: 2, type: 'permit.cancelled', statusFrom: 'submitted', statusTo: 'cancelled', detail: { reason: 'Buyer withdrew' } }])
+  t.match(pageTwo.items, [{ sequence: 4, type: 'permit.cancelled', statusFrom: 'submitted', statusTo: 'cancelled', actor: { type: 'client' }, detail: { reason: 'Buyer withdrew' } }])
+  t.equal(pageTwo.items.length, 1)
   t.equal(pageTwo.next, null)
 })
 

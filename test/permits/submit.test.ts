@@ -37,7 +37,14 @@ t.test('accepted: 202, Location, the permit, a receipt; the row, its first event
   t.equal(row.organisation_id, importer.orgId)
   t.equal(row.submitted_by_type, 'client')
   const events = await db.selectFrom('permit_events').selectAll().where('permit_id', '=', permit.id).execute()
-  t.match(events, [{ sequence: 1, type: 'permit.submitted', status_to: 'submitted', actor_type: 'client', hop: 'gateway', outcome: 'succeeded' }])
+  events.sort((a, b) => a.sequence - b.sequence)
+  t.match(events, [
+    { sequence: 1, type: 'permit.oss_checked', status_to: null, actor_type: 'system', hop: 'oss', outcome: 'succeeded' },
+    { sequence: 2, type: 'permit.kswp_checked', status_to: null, actor_type: 'system', hop: 'djp_kswp', outcome: 'succeeded' },
+    { sequence: 3, type: 'permit.submitted', status_to: 'submitted', actor_type: 'client', hop: 'gateway', outcome: 'succeeded' },
+  ])
+  t.equal(events.length, 3)
+  t.ok(events.every((event) => event.trace_id === row.trace_id), 'one trace id')
   t.equal(await jobs.committed('permit.forward', permit.id), 1, 'the forwarding job is committed')
 })
 

@@ -331,7 +331,11 @@ export const PermitAcceptedSchema = Type.Object(
 export const PermitEventSchema = Type.Object(
   {
     sequence: Type.Integer({ minimum: 1, description: '1, 2, 3… within the permit: the order of its journey.' }),
-    type: Type.String({ description: '`permit.submitted`, `permit.forwarding_attempted`, `permit.forwarded`, `permit.status_changed`, `permit.callback_ignored`, `permit.reconciled`, `permit.cancelled`…', examples: ['permit.submitted'] }),
+    type: Type.String({
+      description:
+        '`permit.oss_checked` and `permit.kswp_checked` (the look-ups that admitted it), `permit.submitted`, `permit.forwarding_attempted`, `permit.forwarded`, `permit.status_changed`, `permit.callback_ignored`, `permit.reconciled`, `permit.cancelled`…',
+      examples: ['permit.submitted'],
+    }),
     occurredAt: Type.String({ format: 'date-time' }),
     actor: Type.Object(
       {
@@ -352,7 +356,7 @@ export const PermitEventSchema = Type.Object(
     additionalProperties: false,
     examples: [
       {
-        sequence: 1,
+        sequence: 3,
         type: 'permit.submitted',
         occurredAt: '2026-12-02T03:15:00.000Z',
         actor: { type: 'client', id: 'inhouse-7f3k2m' },

@@ -23,7 +23,7 @@ import { checksFailed, runPermitChecks } from './checks/index.ts'
 import type { CheckResult, PermitCheckContext, PermitTypeSource } from './checks/types.ts'
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type IdempotencyScope, type StoredAnswer } from './idempotency.ts'
 import type { EventActor } from './journey.ts'
-import { lockPermit, moveStatus, recordFirstEvent } from './journey.ts'
+import { lockPermit, moveStatus, recordFirstEvents } from './journey.ts'
 import {
   findPermit,
   findPermitByClientReference,
@@ -52,6 +52,7 @@ export interface PermitDeps {
 }
 
 const MENU = 'SSM_PERIZINAN'
+const SYSTEM: EventActor = { type: 'system' }
 
 export function permitNotFound(): AppError {
   return new AppError('NOT_FOUND', { detail: { en: 'No permit with this id is visible to you.', id: 'Tidak ada izin dengan id ini yang dapat Anda lihat.' } })
@@ -258,14 +259,19 @@ async function acceptSubmission(deps: PermitDeps, input: SubmitInput, organisati
         status_changed_at: now,
         updated_at: now,
       })
-      await recordFirstEvent(trx, row, {
-        type: 'permit.submitted',
-        actor: actorOf(input.principal),
-        hop: 'gateway',
-        outcome: 'succeeded',
-        detail: { checks: Object.fromEntries(context.results.map((result) => [result.step, result.status])), referenceNumber: row.reference_number },
-        occurredAt: now,
-      })
+      // The journey starts with the look-ups that admitted it (hops OSS and DJP KSWP), then the submission.
+      await recordFirstEvents(trx, row, [
+        { type: 'permit.oss_checked', actor: SYSTEM, hop: 'oss', outcome: 'succeeded', detail: { nib: organisation.nib, businessType: type.businessType }, occurredAt: context.endedAt?.oss },
+        { type: 'permit.kswp_checked', actor: SYSTEM, hop: 'djp_kswp', outcome: 'succeeded', detail: { status: 'VALID' }, occurredAt: context.endedAt?.djp_kswp },
+        {
+          type: 'permit.submitted',
+          actor: actorOf(input.principal),
+          hop: 'gateway',
+          outcome: 'succeeded',
+          detail: { checks: Object.fromEntries(context.results.map((result) => [result.step, result.status])), referenceNumber: row.reference_number },
+          occurredAt: now,
+        },
+      ])
       await enqueueForwarding(trx, deps.jobs, permitId)
       if (scope) await completeIdempotencyKey(trx, scope, answer)
     })

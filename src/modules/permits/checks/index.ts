@@ -32,6 +32,7 @@ export async function runPermitChecks(context: PermitCheckContext, checks: reado
     }
     try {
       context.results.push({ step: check.name, ...(await check.run(context)) })
+      context.endedAt = { ...context.endedAt, [check.name]: new Date() }
     } catch (error) {
       if (!isAppError(error) || !UPSTREAM_CODES.has(error.code)) throw error
       upstreamError ??= error

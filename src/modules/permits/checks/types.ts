@@ -48,6 +48,8 @@ export interface PermitCheckContext {
   surveyorOrganisationId?: string | null
   insurerOrganisationId?: string | null
   results: CheckResult[]
+  /** When each step ended: the OSS and KSWP steps become events of the journey. */
+  endedAt?: Partial<Record<PermitCheck['name'], Date>>
 }
 
 export interface PermitCheck {
