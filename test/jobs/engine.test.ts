@@ -4,11 +4,13 @@
  * jobs surviving an app that closed before running them.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
 import t from 'tap'
 import { loadConfig } from '../../src/config.ts'
 import jobsPlugin from '../../src/jobs/engine.ts'
 import type { QueuePolicy } from '../../src/jobs/queues.ts'
-import { findDeadLetterCopy, listJobs } from '../../src/jobs/store.ts'
+import { retryAsOperator } from '../../src/jobs/operator-retry.ts'
+import { findDeadLetterCopy, findJob, listJobs } from '../../src/jobs/store.ts'
 import { RetryLater, type JobContext } from '../../src/jobs/types.ts'
 import dbPlugin from '../../src/plugins/db.ts'
 import { openTestDatabase } from '../helpers/database.ts'
@@ -35,10 +37,23 @@ const seen: { queue: string; data: unknown; job: JobContext; at: number }[] = []
 const app = await engineApp()
 t.teardown(() => app.close())
 app.jobs.work<{ n: number }>('test.ok', async (data, job) => void seen.push({ queue: 'test.ok', data, job, at: Date.now() }))
-app.jobs.work<{ n: number }>('test.flaky', async (data, job) => {
-  seen.push({ queue: 'test.flaky', data, job, at: Date.now() })
-  throw new Error('upstream answered 500')
-})
+const hookCalls: unknown[] = []
+let refuseRetry = true
+app.jobs.work<{ n: number }>(
+  'test.flaky',
+  async (data, job) => {
+    seen.push({ queue: 'test.flaky', data, job, at: Date.now() })
+    throw new Error('upstream answered 500')
+  },
+  {
+    async onOperatorRetry(data, executor) {
+      hookCalls.push(data)
+      // The retry's transaction: what the hook writes commits with the retry, or not at all.
+      await sql`select 1`.execute(executor)
+      if (refuseRetry) throw new Error('the record cannot go back')
+    },
+  },
+)
 let deferrals = 0
 app.jobs.work<{ n: number }>('test.later', async (data, job) => {
   seen.push({ queue: 'test.later', data, job, at: Date.now() })
@@ -79,6 +94,34 @@ t.test('a failing job is retried with backoff, then dead-lettered; isLastAttempt
   t.notOk((failed!.output as { stack?: string }).stack, 'no stack stored on the job')
   const dead = await findDeadLetterCopy(app.db, 'test.flaky.dead', id!)
   t.match(dead, { state: 'created', data: { n: 3 }, source_name: 'test.flaky' }, 'a copy waits in the dead letter queue')
+})
+
+t.test('an operator retry runs the queue\'s hook in its transaction; a refusing hook leaves the job dead-lettered', async (t) => {
+  const [failed] = await listJobs(app.db, { queues: ['test.flaky'], states: ['failed'], limit: 1 })
+  const dead = await findDeadLetterCopy(app.db, 'test.flaky.dead', failed!.id)
+  await t.rejects(app.db.transaction().execute((trx) => retryAsOperator(app.jobEngine, trx, dead!.id)), /cannot go back/)
+  t.same(hookCalls, [{ n: 3 }], 'the hook saw the job data')
+  t.match(await findJob(app.db, dead!.id), { state: 'created', name: 'test.flaky.dead' }, 'still waiting in the dead letter queue')
+
+  refuseRetry = false
+  const before = seen.filter((s) => s.queue === 'test.flaky').length
+  const next = await app.db.transaction().execute((trx) => retryAsOperator(app.jobEngine, trx, dead!.id))
+  t.match(next, { name: 'test.flaky', data: { n: 3 }, source_root_id: failed!.id })
+  await drainQueue(app, 'test.flaky')
+  t.equal(seen.filter((s) => s.queue === 'test.flaky').length, before + 3, 'it ran its three attempts again')
+})
+
+t.test('an operator retry of a failed job whose dead letter copy is gone gives it one more attempt', async (t) => {
+  refuseRetry = false
+  const id = await app.jobs.send(app.db, 'test.flaky', { n: 5 })
+  await drainQueue(app, 'test.flaky')
+  await sql`delete from pgboss.job where name = 'test.flaky.dead' and source_id = ${id}::uuid`.execute(app.db)
+  const before = seen.filter((s) => (s.data as { n: number }).n === 5).length
+  const next = await app.db.transaction().execute((trx) => retryAsOperator(app.jobEngine, trx, id!))
+  t.match(next, { id, state: 'retry', retry_limit: 3 })
+  await drainQueue(app, 'test.flaky')
+  t.equal(seen.filter((s) => (s.data as { n: number }).n === 5).length, before + 1, 'one more attempt')
+  t.match(await findJob(app.db, id!), { state: 'failed' })
 })
 
 t.test('RetryLater defers the job without spending an attempt', async (t) => {
