@@ -13,6 +13,7 @@ import { AppError } from '../../errors/app-error.ts'
 import type { Language } from '../../errors/language.ts'
 import { decodeCursor, DEFAULT_PAGE_SIZE, nextLink, toPage } from '../../http/pagination.ts'
 import { canonicalSha256, type ReceiptSigner } from '../../identity/receipts.ts'
+import { QUEUES } from '../../jobs/queues.ts'
 import type { JobEngine } from '../../jobs/types.ts'
 import type { Principal } from '../../plugins/auth.ts'
 import type { Upstreams } from '../../upstreams/index.ts'
@@ -40,8 +41,8 @@ import { eventView, ownerView, partnerView, permitEventsUrl, permitUrl, summaryV
 import { effectiveSurveyorNib } from './checks/business-rules.ts'
 
 export const SUBMIT_OPERATION = 'permits.create'
-export const FORWARD_QUEUE = 'permit.forward'
-export const CANCEL_QUEUE = 'permit.cancel'
+export const FORWARD_QUEUE = QUEUES.permitForward.name
+export const CANCEL_QUEUE = QUEUES.permitCancel.name
 
 export interface PermitDeps {
   db: Kysely<Database>
