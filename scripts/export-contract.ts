@@ -12,10 +12,11 @@ import { createUpstreams } from '../src/upstreams/index.ts'
 
 const database = await openDatabase({})
 // Never called while exporting: the adapters only need somewhere to point.
-const upstreams = createUpstreams({ ossUrl: 'http://127.0.0.1:9', djpUrl: 'http://127.0.0.1:9', inatradeUrl: 'http://127.0.0.1:9' })
+const upstreamUrls = { ossUrl: 'http://127.0.0.1:9', djpUrl: 'http://127.0.0.1:9', inatradeUrl: 'http://127.0.0.1:9' }
+const upstreams = createUpstreams(upstreamUrls)
 const signingKey = generateSigningKey()
 for (const mode of Object.keys(CONTRACT_PATHS) as ContractMode[]) {
-  const app = await buildApp({ config: loadConfig(contractEnv(mode, signingKey)), database, upstreams })
+  const app = await buildApp({ config: loadConfig(contractEnv(mode, signingKey)), database, upstreams, upstreamUrls })
   await app.ready()
   await writeFile(CONTRACT_PATHS[mode], serializeContract(app))
   await app.close()

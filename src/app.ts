@@ -23,6 +23,7 @@ import accountRoutes from './modules/account/routes.ts'
 import operatorRoutes from './modules/operators/routes.ts'
 import organisationSyncRoutes from './modules/operators/sync-routes.ts'
 import operatorJobRoutes from './modules/operators/jobs-routes.ts'
+import permitRoutes from './modules/permits/routes.ts'
 import registrationRoutes, { type RegistrationGuard } from './modules/registration/routes.ts'
 import jobsPlugin from './jobs/engine.ts'
 import type { QueuePolicy } from './jobs/queues.ts'
@@ -180,6 +181,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(organisationSyncRoutes)
   await app.register(operatorJobRoutes)
   await app.register(accountRoutes, { config })
+  await app.register(permitRoutes, { config })
   if (config.sandbox) await app.register(sandboxRoutes, { config, upstreamUrls: options.upstreamUrls })
   return app
 }

@@ -10,7 +10,7 @@ const context = await setupTestContext(t)
 const signingKey = generateSigningKey()
 const apps = {} as Record<ContractMode, Awaited<ReturnType<typeof buildApp>>>
 for (const mode of Object.keys(CONTRACT_PATHS) as ContractMode[]) {
-  apps[mode] = await buildApp({ config: loadConfig(contractEnv(mode, signingKey)), database: context.database.handle, upstreams: context.upstreams })
+  apps[mode] = await buildApp({ config: loadConfig(contractEnv(mode, signingKey)), database: context.database.handle, upstreams: context.upstreams, upstreamUrls: context.sandbox })
   t.teardown(() => apps[mode].close())
   await apps[mode].ready()
 }

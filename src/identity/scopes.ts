@@ -24,9 +24,12 @@ export const OIDC_SCOPE_DESCRIPTIONS = {
   offline_access: 'Stay signed in (refresh tokens)',
 } as const
 
-/** Scopes a machine client may hold, by kind: surveyors and insurers push data, nothing more. */
+/**
+ * Scopes a machine client may hold, by kind: surveyors and insurers push data, and read (a reduced
+ * view of) the permits that name their organisation, nothing more.
+ */
 export const MACHINE_CLIENT_SCOPES: Record<'inhouse' | 'surveyor' | 'insurer', ApiScope[]> = {
   inhouse: ['org:read', 'permits:read', 'permits:write', 'reports:read', 'reports:write'],
-  surveyor: ['reports:read', 'reports:write'],
+  surveyor: ['permits:read', 'reports:read', 'reports:write'],
   insurer: ['permits:read', 'reports:write'],
 }

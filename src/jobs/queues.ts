@@ -47,6 +47,8 @@ export const QUEUES = {
   permitReconcile: policy('permit.reconcile', { retryLimit: 5, retryDelay: 30, retryDelayMax: 15 * 60, expireInSeconds: 90 }),
   /** `{ permitId }`: tell INATRADE a permit was cancelled before a decision. */
   permitCancel: policy('permit.cancel', { retryLimit: 8, retryDelay: 5, retryDelayMax: 10 * 60, expireInSeconds: 90 }),
+  /** `{}`: delete idempotency keys past their 24 h (hourly, pg-boss cron: once across instances). */
+  idempotencySweep: policy('idempotency.sweep', { retryLimit: 2, retryDelay: 60, retryDelayMax: 10 * 60, expireInSeconds: 120 }),
 } as const satisfies Record<string, QueuePolicy>
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]['name']

@@ -54,7 +54,11 @@ export const OPENAPI_TAGS = [
   { name: 'Machine clients', description: 'Client-credentials clients of an organisation (in-house systems, surveyors, insurers).' },
   { name: 'Audit', description: 'Append-only log of every change and sign-in relevant event in an organisation.' },
   { name: 'Permit types', description: 'The permits that can be applied for: requirements, SLA in working days, reporting obligation and the JSON Schema of the application payload.' },
-  { name: 'Permits', description: 'Permit applications: submit once, follow every step, download the issued licence.' },
+  {
+    name: 'Permits',
+    description:
+      'Permit applications to INATRADE: submit once (signed receipt, `Idempotency-Key`), follow the status, SLA and every step of the journey, cancel before a decision, download the issued licence, verify a receipt.',
+  },
   {
     name: 'INATRADE callbacks',
     description: 'Called by INATRADE, not by integrators: signed status events of forwarded applications (HMAC-SHA256 over the raw body).',

@@ -56,36 +56,47 @@ export function createDjpAdapter(client: UpstreamClient, options: DjpAdapterOpti
     maxEntries: options.cacheMaxEntries ?? DJP_CACHE_DEFAULTS.maxEntries,
   })
 
+  // Concurrent confirmations of one NPWP (a burst of submissions by one organisation) share one call.
+  const inFlight = new Map<string, Promise<TaxpayerConfirmation>>()
+
+  async function confirm(npwp: string, ctx: UpstreamCallContext | undefined): Promise<TaxpayerConfirmation> {
+    const response = await client.request({ method: 'GET', path: `/kswp/v1/taxpayers/${encodeURIComponent(npwp)}`, ctx })
+    switch (response.status) {
+      case 200: {
+        const taxpayer = reader.read(response.body)
+        if (!sameNpwp(taxpayer.npwp, npwp)) {
+          throw new AppError('UPSTREAM_BAD_RESPONSE', { detail: 'DJP KSWP answered with the status of a different NPWP' })
+        }
+        const confirmation: TaxpayerConfirmation = {
+          status: taxpayer.status,
+          taxpayerName: taxpayer.taxpayerName,
+          confirmedAt: taxpayer.confirmedAt,
+          ...(taxpayer.reason === undefined ? {} : { reason: taxpayer.reason }),
+        }
+        cache.set(npwp, confirmation)
+        return confirmation
+      }
+      case 404:
+        if (upstreamErrorCode(response) === 'NPWP_NOT_FOUND') return { status: 'NOT_FOUND' }
+        throw unexpectedStatus('djp', 'a taxpayer confirmation', response)
+      case 400:
+        throw gatewayRequestRejected('djp', 'a taxpayer confirmation', response)
+      default:
+        throw unexpectedStatus('djp', 'a taxpayer confirmation', response)
+    }
+  }
+
   return {
     async confirmTaxpayer(rawNpwp, ctx) {
       const npwp = normaliseIdentifier(rawNpwp)
       const cached = cache.get(npwp)
       if (cached !== undefined) return { ...cached }
-
-      const response = await client.request({ method: 'GET', path: `/kswp/v1/taxpayers/${encodeURIComponent(npwp)}`, ctx })
-      switch (response.status) {
-        case 200: {
-          const taxpayer = reader.read(response.body)
-          if (!sameNpwp(taxpayer.npwp, npwp)) {
-            throw new AppError('UPSTREAM_BAD_RESPONSE', { detail: 'DJP KSWP answered with the status of a different NPWP' })
-          }
-          const confirmation: TaxpayerConfirmation = {
-            status: taxpayer.status,
-            taxpayerName: taxpayer.taxpayerName,
-            confirmedAt: taxpayer.confirmedAt,
-            ...(taxpayer.reason === undefined ? {} : { reason: taxpayer.reason }),
-          }
-          cache.set(npwp, confirmation)
-          return { ...confirmation }
-        }
-        case 404:
-          if (upstreamErrorCode(response) === 'NPWP_NOT_FOUND') return { status: 'NOT_FOUND' }
-          throw unexpectedStatus('djp', 'a taxpayer confirmation', response)
-        case 400:
-          throw gatewayRequestRejected('djp', 'a taxpayer confirmation', response)
-        default:
-          throw unexpectedStatus('djp', 'a taxpayer confirmation', response)
+      let pending = inFlight.get(npwp)
+      if (!pending) {
+        pending = confirm(npwp, ctx).finally(() => inFlight.delete(npwp))
+        inFlight.set(npwp, pending)
       }
+      return { ...(await pending) }
     },
     invalidate(npwp) {
       if (npwp === undefined) cache.clear()

@@ -58,31 +58,43 @@ export function createOssAdapter(client: UpstreamClient, options: OssAdapterOpti
     maxEntries: options.cacheMaxEntries ?? OSS_CACHE_DEFAULTS.maxEntries,
   })
 
+  // Concurrent look-ups of one NIB (a burst of submissions by one organisation) share one call.
+  const inFlight = new Map<string, Promise<OssLookupResult>>()
+
+  async function lookUp(nib: string, ctx: UpstreamCallContext | undefined): Promise<OssLookupResult> {
+    const response = await client.request({ method: 'GET', path: `/oss/v1/businesses/${encodeURIComponent(nib)}`, ctx })
+    switch (response.status) {
+      case 200: {
+        const business = reader.read(response.body)
+        if (business.nib !== nib) {
+          throw new AppError('UPSTREAM_BAD_RESPONSE', { detail: 'OSS answered a business look-up with the profile of a different NIB' })
+        }
+        cache.set(nib, business)
+        return { found: true, business }
+      }
+      case 404:
+        // A 404 without OSS's error code is a wrong route or base URL, not an unknown NIB.
+        if (upstreamErrorCode(response) === 'NIB_NOT_FOUND') return { found: false }
+        throw unexpectedStatus('oss', 'a business look-up', response)
+      case 400:
+        throw gatewayRequestRejected('oss', 'a business look-up', response)
+      default:
+        throw unexpectedStatus('oss', 'a business look-up', response)
+    }
+  }
+
   return {
     async getBusiness(rawNib, ctx) {
       const nib = normaliseIdentifier(rawNib)
       const cached = cache.get(nib)
       if (cached !== undefined) return { found: true, business: structuredClone(cached) }
-
-      const response = await client.request({ method: 'GET', path: `/oss/v1/businesses/${encodeURIComponent(nib)}`, ctx })
-      switch (response.status) {
-        case 200: {
-          const business = reader.read(response.body)
-          if (business.nib !== nib) {
-            throw new AppError('UPSTREAM_BAD_RESPONSE', { detail: 'OSS answered a business look-up with the profile of a different NIB' })
-          }
-          cache.set(nib, business)
-          return { found: true, business: structuredClone(business) }
-        }
-        case 404:
-          // A 404 without OSS's error code is a wrong route or base URL, not an unknown NIB.
-          if (upstreamErrorCode(response) === 'NIB_NOT_FOUND') return { found: false }
-          throw unexpectedStatus('oss', 'a business look-up', response)
-        case 400:
-          throw gatewayRequestRejected('oss', 'a business look-up', response)
-        default:
-          throw unexpectedStatus('oss', 'a business look-up', response)
+      let pending = inFlight.get(nib)
+      if (!pending) {
+        pending = lookUp(nib, ctx).finally(() => inFlight.delete(nib))
+        inFlight.set(nib, pending)
       }
+      const result = await pending
+      return result.found ? { found: true, business: structuredClone(result.business) } : { found: false }
     },
     invalidate(nib) {
       if (nib === undefined) cache.clear()

@@ -11,7 +11,7 @@ const scopes = Type.Array(
     minItems: 1,
     maxItems: 5,
     description:
-      'At most the kind allows (in-house: org:read permits:* reports:*; surveyor: reports:*; insurer: permits:read reports:write), and only scopes whose rights the creator holds (org:read = View on User Management, permits:read/write = View/Create on SSM Perizinan, reports:read/write = View/Create on Pelaporan Realisasi).',
+      'At most the kind allows (in-house: org:read permits:* reports:*; surveyor: permits:read reports:*; insurer: permits:read reports:write), and only scopes whose rights the creator holds (org:read = View on User Management, permits:read/write = View/Create on SSM Perizinan, reports:read/write = View/Create on Pelaporan Realisasi).',
   },
 )
 

@@ -1,6 +1,7 @@
 /**
  * The handlers of `permit.forward`, `permit.cancel` and `permit.reconcile` on the one job engine,
- * and the reconciliation's schedule (every minute, pg-boss cron: one firing across instances).
+ * the reconciliation's schedule (every minute) and the hourly sweep of expired idempotency keys
+ * (pg-boss cron: one firing across instances).
  * Register after the db, upstreams, permit-types and jobs plugins; the routes are journey-routes.ts.
  */
 import type { FastifyInstance } from 'fastify'
@@ -9,6 +10,8 @@ import { RetryLater } from '../../jobs/types.ts'
 import { cancelAtInatrade } from './cancel-at-inatrade.ts'
 import { forwardPermit, operatorRetryForward } from './forwarding.ts'
 import { CANCEL_QUEUE, FORWARD_QUEUE, RECONCILE_QUEUE, type JourneyDeps, type PermitJobData } from './journey-deps.ts'
+import { QUEUES } from '../../jobs/queues.ts'
+import { sweepIdempotencyKeys } from './idempotency.ts'
 import { reconcilePermits } from './reconciliation.ts'
 
 export interface PermitJourneyOptions {
@@ -19,6 +22,7 @@ export interface PermitJourneyOptions {
 export const MAX_DEFERRED_ATTEMPTS = 20
 
 export const RECONCILE_CRON = '* * * * *'
+export const IDEMPOTENCY_SWEEP_CRON = '17 * * * *'
 
 export function journeyDeps(app: FastifyInstance, options: PermitJourneyOptions): JourneyDeps {
   return {
@@ -47,8 +51,13 @@ export async function registerPermitJourneyJobs(app: FastifyInstance, options: P
   app.jobs.work<object>(RECONCILE_QUEUE, async (_data, job) => {
     await reconcilePermits(deps, settings, job)
   })
-  // An upsert: every instance may declare it; pg-boss fires it once a minute across all of them.
+  app.jobs.work<object>(QUEUES.idempotencySweep.name, async () => {
+    const deleted = await sweepIdempotencyKeys(app.db)
+    if (deleted > 0) app.log.info({ deleted }, 'expired idempotency keys swept')
+  })
+  // Upserts: every instance may declare them; pg-boss fires each once per period across all of them.
   app.addHook('onReady', async () => {
     await app.jobEngine.boss.schedule(RECONCILE_QUEUE, RECONCILE_CRON, {})
+    await app.jobEngine.boss.schedule(QUEUES.idempotencySweep.name, IDEMPOTENCY_SWEEP_CRON, {})
   })
 }

@@ -1,0 +1,147 @@
+/**
+ * `Idempotency-Key` with Stripe's semantics, per organisation and operation:
+ * - the first request claims the key (a row `in_flight`, committed at once so a concurrent retry
+ *   sees it) and, when it succeeds, stores its answer in the same transaction as the permit and its
+ *   job: either all three commit or none does;
+ * - the same key and the same body (compared by the SHA-256 of its RFC 8785 canonical JSON) then
+ *   answers the stored answer byte for byte, with `Idempotent-Replayed: true`;
+ * - the same key with another body is `422 IDEMPOTENCY_KEY_REUSED`;
+ * - while the first is in flight, a retry is `409 IDEMPOTENCY_KEY_IN_FLIGHT` with `Retry-After`; a
+ *   holder that crashed loses the key when its lock (`locked_until`) passes;
+ * - a request that fails (a refused check, an upstream outage, a duplicate clientReference) stores
+ *   nothing and frees the key: only an accepted submission is worth replaying, and the client may
+ *   retry a failure with the same key once it fixed the cause;
+ * - keys are kept 24 hours, then swept (`sweepIdempotencyKeys`, scheduled by the job engine).
+ */
+import type { Kysely, Transaction } from 'kysely'
+import type { Database } from '../../db/schema.ts'
+import { AppError } from '../../errors/app-error.ts'
+
+type Db = Kysely<Database> | Transaction<Database>
+
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000
+/** Longer than any submission takes (upstream look-ups retry for at most ~10 s). */
+export const IN_FLIGHT_LOCK_MS = 60_000
+export const IN_FLIGHT_RETRY_AFTER_SECONDS = 1
+
+export interface IdempotencyScope {
+  organisationId: string
+  operation: string
+  key: string
+  /** SHA-256 (hex) of the canonical request body. */
+  requestSha256: string
+}
+
+export interface StoredAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+export type IdempotencyClaim = { kind: 'proceed' } | { kind: 'replay'; answer: StoredAnswer }
+
+function keyReused(): AppError {
+  return new AppError('IDEMPOTENCY_KEY_REUSED', {
+    detail: {
+      en: 'This Idempotency-Key was used with a different request body; use a new key for a new request.',
+      id: 'Idempotency-Key ini telah dipakai dengan badan permintaan yang berbeda; gunakan kunci baru untuk permintaan baru.',
+    },
+    errors: [{ pointer: '/idempotency-key', in: 'header', detail: 'already used with another body', reason: 'idempotency_key_reused' }],
+  })
+}
+
+function inFlight(): AppError {
+  return new AppError('IDEMPOTENCY_KEY_IN_FLIGHT', {
+    detail: {
+      en: 'The first request with this Idempotency-Key is still being processed; retry after the time in Retry-After.',
+      id: 'Permintaan pertama dengan Idempotency-Key ini masih diproses; ulangi setelah waktu pada Retry-After.',
+    },
+    retryAfter: IN_FLIGHT_RETRY_AFTER_SECONDS,
+  })
+}
+
+const where = (scope: IdempotencyScope) => ({ organisation_id: scope.organisationId, operation: scope.operation, key: scope.key })
+
+/** Claims the key for this request, or says what to answer instead (a replay), or throws 422/409. */
+export async function claimIdempotencyKey(db: Kysely<Database>, scope: IdempotencyScope, now: Date = new Date()): Promise<IdempotencyClaim> {
+  const id = where(scope)
+  // Three rounds at most: a row may vanish (released, swept) or be taken over between two statements.
+  for (let round = 0; round < 3; round++) {
+    const inserted = await db
+      .insertInto('idempotency_keys')
+      .values({
+        ...id,
+        request_sha256: scope.requestSha256,
+        state: 'in_flight',
+        locked_until: new Date(now.getTime() + IN_FLIGHT_LOCK_MS),
+        created_at: now,
+        expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+      })
+      .onConflict((oc) => oc.columns(['organisation_id', 'operation', 'key']).doNothing())
+      .returning('key')
+      .executeTakeFirst()
+    if (inserted) return { kind: 'proceed' }
+
+    const row = await db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('organisation_id', '=', id.organisation_id)
+      .where('operation', '=', id.operation)
+      .where('key', '=', id.key)
+      .executeTakeFirst()
+    if (!row) continue
+    if (row.expires_at.getTime() <= now.getTime()) {
+      // Expired but not swept yet: as good as absent.
+      await db.deleteFrom('idempotency_keys').where('organisation_id', '=', id.organisation_id).where('operation', '=', id.operation).where('key', '=', id.key).where('expires_at', '<=', now).execute()
+      continue
+    }
+    if (row.request_sha256 !== scope.requestSha256) throw keyReused()
+    if (row.state === 'completed' && row.response_status !== null && row.response_body !== null) {
+      return { kind: 'replay', answer: { status: row.response_status, headers: row.response_headers ?? {}, body: row.response_body } }
+    }
+    if (row.locked_until.getTime() > now.getTime()) throw inFlight()
+    // The holder crashed (or gave up without releasing): take the key over, if nobody else just did.
+    const taken = await db
+      .updateTable('idempotency_keys')
+      .set({ locked_until: new Date(now.getTime() + IN_FLIGHT_LOCK_MS) })
+      .where('organisation_id', '=', id.organisation_id)
+      .where('operation', '=', id.operation)
+      .where('key', '=', id.key)
+      .where('state', '=', 'in_flight')
+      .where('locked_until', '=', row.locked_until)
+      .returning('key')
+      .executeTakeFirst()
+    if (taken) return { kind: 'proceed' }
+  }
+  throw inFlight()
+}
+
+/** Stores the answer, in the transaction that made it: the key completes exactly when the work commits. */
+export async function completeIdempotencyKey(trx: Transaction<Database>, scope: IdempotencyScope, answer: StoredAnswer): Promise<void> {
+  const id = where(scope)
+  await trx
+    .updateTable('idempotency_keys')
+    .set({ state: 'completed', response_status: answer.status, response_headers: JSON.stringify(answer.headers), response_body: answer.body })
+    .where('organisation_id', '=', id.organisation_id)
+    .where('operation', '=', id.operation)
+    .where('key', '=', id.key)
+    .execute()
+}
+
+/** Frees a key whose request failed, so the client may retry with it. */
+export async function releaseIdempotencyKey(db: Db, scope: IdempotencyScope): Promise<void> {
+  const id = where(scope)
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('organisation_id', '=', id.organisation_id)
+    .where('operation', '=', id.operation)
+    .where('key', '=', id.key)
+    .where('state', '=', 'in_flight')
+    .execute()
+}
+
+/** Deletes keys past their 24 hours; returns how many. For a periodic job (e.g. every hour). */
+export async function sweepIdempotencyKeys(db: Db, now: Date = new Date()): Promise<number> {
+  const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<', now).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

@@ -1,0 +1,381 @@
+/**
+ * Permit rules. Every method checks the caller first (src/modules/orgs/authorize.ts): create needs
+ * Create on SSM Perizinan (`permits:write` for machine clients), read View (`permits:read`),
+ * cancel Delete (`permits:write` for machine clients: the system that submits may withdraw);
+ * another organisation's permit is 404. A surveyor's or insurer's machine client reads only the
+ * permits naming its organisation, in the partner view.
+ */
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { Kysely, Transaction } from 'kysely'
+import { addWorkingDays } from '../../calendar/working-days.ts'
+import type { Database } from '../../db/schema.ts'
+import { AppError } from '../../errors/app-error.ts'
+import type { Language } from '../../errors/language.ts'
+import { decodeCursor, DEFAULT_PAGE_SIZE, nextLink, toPage } from '../../http/pagination.ts'
+import { canonicalSha256, type ReceiptSigner } from '../../identity/receipts.ts'
+import { QUEUES } from '../../jobs/queues.ts'
+import type { JobEngine } from '../../jobs/types.ts'
+import type { Principal } from '../../plugins/auth.ts'
+import type { Upstreams } from '../../upstreams/index.ts'
+import { newTraceId, parseTraceparent } from '../../upstreams/traceparent.ts'
+import type { UpstreamCallContext } from '../../upstreams/types.ts'
+import { forbidden, requireOrgRight } from '../orgs/authorize.ts'
+import { checksFailed, runPermitChecks } from './checks/index.ts'
+import type { CheckResult, PermitCheckContext, PermitTypeSource } from './checks/types.ts'
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type IdempotencyScope, type StoredAnswer } from './idempotency.ts'
+import type { EventActor } from './journey.ts'
+import { lockPermit, moveStatus, recordEvent, recordFirstEvents } from './journey.ts'
+import {
+  findPermit,
+  findPermitByClientReference,
+  findSubmittingOrganisation,
+  insertPermit,
+  listPermitEvents,
+  listPermits,
+  type PermitAudience,
+  type PermitListFilter,
+} from './repository.ts'
+import type { CancelPermit, PermitEventsQuery, PermitListQuery, PermitSubmission } from './schemas.ts'
+import { CANCELLABLE } from './status.ts'
+import { eventView, ownerView, partnerView, permitEventsUrl, permitUrl, summaryView } from './views.ts'
+import { effectiveSurveyorNib } from './checks/business-rules.ts'
+
+export const SUBMIT_OPERATION = 'permits.create'
+export const FORWARD_QUEUE = QUEUES.permitForward.name
+export const CANCEL_QUEUE = QUEUES.permitCancel.name
+
+export interface PermitDeps {
+  db: Kysely<Database>
+  upstreams: Upstreams
+  types: PermitTypeSource
+  jobs: JobEngine
+  receipts: ReceiptSigner
+}
+
+const MENU = 'SSM_PERIZINAN'
+const SYSTEM: EventActor = { type: 'system' }
+
+export function permitNotFound(): AppError {
+  return new AppError('NOT_FOUND', { detail: { en: 'No permit with this id is visible to you.', id: 'Tidak ada izin dengan id ini yang dapat Anda lihat.' } })
+}
+
+function actorOf(principal: Principal): EventActor {
+  return principal.kind === 'client' ? { type: 'client', id: principal.clientId } : { type: 'user', id: principal.subject }
+}
+
+function organisationOf(principal: Principal): string {
+  const organisationId = principal.kind === 'client' ? principal.client?.organisation.id : principal.organisationId
+  if (!organisationId) throw forbidden('Only members of an organisation work with permits.', 'Hanya anggota organisasi yang dapat mengelola izin.')
+  return organisationId
+}
+
+/** Partners (surveyor, insurer clients) never submit, validate or cancel: the answer of a permit they cannot see. */
+function isPartner(principal: Principal): principal is Principal & { client: { kind: 'surveyor' | 'insurer' } } {
+  return principal.kind === 'client' && principal.client !== undefined && principal.client.kind !== 'inhouse'
+}
+
+async function requireSubmitter(db: Kysely<Database>, principal: Principal): Promise<string> {
+  if (isPartner(principal)) throw forbidden('Surveyor and insurer clients do not submit permits.', 'Klien surveyor dan asuransi tidak mengajukan izin.')
+  const organisationId = organisationOf(principal)
+  await requireOrgRight(db, principal, organisationId, MENU, 'create')
+  return organisationId
+}
+
+/** Who reads: the organisation (View), or a partner reading the permits that name it. */
+async function requireReader(db: Kysely<Database>, principal: Principal): Promise<PermitAudience> {
+  if (isPartner(principal)) return { kind: principal.client.kind, organisationId: principal.client.organisation.id }
+  const organisationId = organisationOf(principal)
+  await requireOrgRight(db, principal, organisationId, MENU, 'view')
+  return { kind: 'owner', organisationId }
+}
+
+/** `PRM-<year>-<10 base32 characters>`: 50 random bits, unguessable and easy to read out. */
+export function newReferenceNumber(now: Date): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  const bytes = randomBytes(10)
+  let code = ''
+  for (const byte of bytes) code += alphabet[byte & 31]
+  return `PRM-${now.getUTCFullYear()}-${code}`
+}
+
+/** The forwarding job of a new permit, enqueued in its transaction (the one place that names the queue). */
+export async function enqueueForwarding(trx: Transaction<Database>, jobs: JobEngine, permitId: string): Promise<void> {
+  await jobs.send(trx, FORWARD_QUEUE, { permitId }, { singletonKey: `permit:${permitId}` })
+}
+
+/** Tells INATRADE of a cancellation (the inatrade module's worker), in the cancel's transaction. */
+export async function enqueueInatradeCancel(trx: Transaction<Database>, jobs: JobEngine, permitId: string): Promise<void> {
+  await jobs.send(trx, CANCEL_QUEUE, { permitId }, { singletonKey: `permit-cancel:${permitId}` })
+}
+
+function duplicateClientReference(existingId: string): AppError {
+  const url = permitUrl(existingId)
+  return new AppError('CONFLICT', {
+    detail: {
+      en: `Your organisation already submitted a permit with this clientReference: ${existingId} (${url}).`,
+      id: `Organisasi Anda sudah mengajukan izin dengan clientReference ini: ${existingId} (${url}).`,
+    },
+    headers: { location: url },
+  })
+}
+
+interface PipelineInput {
+  organisationId: string
+  body: PermitSubmission
+  upstreamContext?: UpstreamCallContext
+  now: Date
+}
+
+async function runPipeline(deps: PermitDeps, input: PipelineInput): Promise<PermitCheckContext> {
+  const organisation = await findSubmittingOrganisation(deps.db, input.organisationId)
+  if (!organisation) throw permitNotFound()
+  const context: PermitCheckContext = {
+    submission: input.body,
+    organisation,
+    types: deps.types,
+    db: deps.db,
+    upstreams: deps.upstreams,
+    upstreamContext: input.upstreamContext,
+    now: input.now,
+    results: [],
+  }
+  const outcome = await runPermitChecks(context)
+  if (outcome.upstreamError) throw outcome.upstreamError
+  return context
+}
+
+function checkResultsView(results: CheckResult[], language: Language) {
+  return results.map((result) => ({
+    step: result.step as 'shape' | 'oss' | 'djp_kswp' | 'business_rules',
+    status: result.status,
+    reason: result.reason ? result.reason[language] : null,
+    errors: result.errors.map((error) => ({ pointer: error.pointer, in: 'body' as const, detail: error.detail[language], reason: `${result.step}.${error.reason}` })),
+  }))
+}
+
+export interface ValidateInput {
+  principal: Principal
+  body: PermitSubmission
+  language: Language
+  upstreamContext?: UpstreamCallContext
+}
+
+/** The submission's pipeline as a dry run: no row, no job, no key. */
+export async function validatePermit(deps: PermitDeps, input: ValidateInput) {
+  const organisationId = await requireSubmitter(deps.db, input.principal)
+  const context = await runPipeline(deps, { organisationId, body: input.body, upstreamContext: input.upstreamContext, now: new Date() })
+  const checks = checkResultsView(context.results, input.language)
+  return { valid: checks.every((check) => check.status === 'passed' || check.status === 'skipped'), checks }
+}
+
+export interface SubmitInput {
+  principal: Principal
+  body: PermitSubmission
+  idempotencyKey?: string
+  language: Language
+  /** The caller's `traceparent`: the journey joins its trace. */
+  traceparent?: string
+  upstreamContext?: UpstreamCallContext
+}
+
+export interface SubmitAnswer extends StoredAnswer {
+  replayed: boolean
+}
+
+export async function submitPermit(deps: PermitDeps, input: SubmitInput): Promise<SubmitAnswer> {
+  const organisationId = await requireSubmitter(deps.db, input.principal)
+  const submissionSha256 = canonicalSha256(input.body)
+  const scope: IdempotencyScope | undefined = input.idempotencyKey
+    ? { organisationId, operation: SUBMIT_OPERATION, key: input.idempotencyKey, requestSha256: submissionSha256 }
+    : undefined
+  if (scope) {
+    const claim = await claimIdempotencyKey(deps.db, scope)
+    if (claim.kind === 'replay') return { ...claim.answer, replayed: true }
+  }
+  try {
+    return await acceptSubmission(deps, input, organisationId, submissionSha256, scope)
+  } catch (error) {
+    if (scope) await releaseIdempotencyKey(deps.db, scope)
+    throw error
+  }
+}
+
+async function acceptSubmission(deps: PermitDeps, input: SubmitInput, organisationId: string, submissionSha256: string, scope: IdempotencyScope | undefined): Promise<SubmitAnswer> {
+  const { body } = input
+  // clientReference uniqueness is the insert's (a unique index): no extra query on the hot path.
+  const context = await runPipeline(deps, { organisationId, body, upstreamContext: input.upstreamContext, now: new Date() })
+  if (!context.results.every((result) => result.status === 'passed' || result.status === 'skipped')) throw checksFailed(context.results, input.language)
+  const type = context.type!
+  const organisation = context.organisation
+
+  const now = new Date()
+  const permitId = randomUUID()
+  const traceId = parseTraceparent(input.traceparent)?.traceId ?? newTraceId()
+  const dueAt = addWorkingDays(now, type.slaWorkingDays)
+  const receivedAt = now.toISOString()
+  const receipt = await deps.receipts.sign({ permitId, orgId: organisationId, clientReference: body.clientReference, submissionSha256, receivedAt }, now)
+  const accepted = {
+    permit: {
+      id: permitId,
+      referenceNumber: newReferenceNumber(now),
+      permitType: type.code,
+      clientReference: body.clientReference,
+      status: 'submitted' as const,
+      statusUrl: permitUrl(permitId),
+      eventsUrl: permitEventsUrl(permitId),
+      submittedAt: receivedAt,
+      dueAt: dueAt.toISOString(),
+    },
+    receipt,
+  }
+  const answer: StoredAnswer = {
+    status: 202,
+    headers: { location: accepted.permit.statusUrl, 'content-type': 'application/json; charset=utf-8' },
+    // Built field by field above, so plain JSON is the contract's shape; these bytes are what a replay answers.
+    body: JSON.stringify(accepted),
+  }
+  const surveyorNib = effectiveSurveyorNib(body) ?? null
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      const row = await insertPermit(trx, {
+        id: permitId,
+        organisation_id: organisationId,
+        reference_number: accepted.permit.referenceNumber,
+        permit_type: type.code,
+        client_reference: body.clientReference,
+        applicant: JSON.stringify({ nib: organisation.nib, npwp: organisation.npwp ?? context.oss?.npwp ?? null, name: organisation.name, address: organisation.address }),
+        payload: JSON.stringify(body.payload),
+        surveyor_nib: surveyorNib,
+        surveyor_organisation_id: context.surveyorOrganisationId ?? null,
+        insurer_nib: body.insurerNib ?? null,
+        insurer_organisation_id: context.insurerOrganisationId ?? null,
+        documents: JSON.stringify(body.documents ?? []),
+        submission_sha256: submissionSha256,
+        receipt,
+        trace_id: traceId,
+        submitted_by_type: input.principal.kind,
+        submitted_by_id: input.principal.kind === 'client' ? input.principal.clientId : input.principal.subject,
+        submitted_at: now,
+        due_at: dueAt,
+        status_changed_at: now,
+        updated_at: now,
+      })
+      // The journey starts with the look-ups that admitted it (hops OSS and DJP KSWP), then the submission.
+      await recordFirstEvents(trx, row, [
+        { type: 'permit.oss_checked', actor: SYSTEM, hop: 'oss', outcome: 'succeeded', detail: { nib: organisation.nib, businessType: type.businessType }, occurredAt: context.endedAt?.oss },
+        { type: 'permit.kswp_checked', actor: SYSTEM, hop: 'djp_kswp', outcome: 'succeeded', detail: { status: 'VALID' }, occurredAt: context.endedAt?.djp_kswp },
+        {
+          type: 'permit.submitted',
+          actor: actorOf(input.principal),
+          hop: 'gateway',
+          outcome: 'succeeded',
+          detail: { checks: Object.fromEntries(context.results.map((result) => [result.step, result.status])), referenceNumber: row.reference_number },
+          occurredAt: now,
+        },
+      ])
+      await enqueueForwarding(trx, deps.jobs, permitId)
+      if (scope) await completeIdempotencyKey(trx, scope, answer)
+    })
+  } catch (error) {
+    // Another request with the same clientReference committed first.
+    if ((error as { code?: string }).code === '23505') {
+      const winner = await findPermitByClientReference(deps.db, organisationId, body.clientReference)
+      if (winner) throw duplicateClientReference(winner.id)
+    }
+    throw error
+  }
+  return { ...answer, replayed: false }
+}
+
+export async function getPermit(deps: Pick<PermitDeps, 'db'>, principal: Principal, permitId: string) {
+  const audience = await requireReader(deps.db, principal)
+  const row = await findPermit(deps.db, permitId)
+  if (!row) throw permitNotFound()
+  if (audience.kind === 'owner') {
+    if (row.organisation_id !== audience.organisationId) throw permitNotFound()
+    return ownerView(row)
+  }
+  const named = audience.kind === 'surveyor' ? row.surveyor_organisation_id : row.insurer_organisation_id
+  if (named !== audience.organisationId) throw permitNotFound()
+  return partnerView(row, audience.kind)
+}
+
+export async function listOrgPermits(deps: Pick<PermitDeps, 'db'>, principal: Principal, query: PermitListQuery, requestUrl: string) {
+  const audience = await requireReader(deps.db, principal)
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE
+  const now = new Date()
+  const filter: PermitListFilter = {
+    audience,
+    status: query.status as PermitListFilter['status'],
+    permitType: query.permitType,
+    clientReference: query.clientReference,
+    submittedFrom: query.submittedFrom,
+    submittedTo: query.submittedTo,
+    cursor: decodeCursor(query.cursor),
+    limit,
+  }
+  if (query.sla === 'breached') filter.dueBefore = now
+  if (query.sla === 'at_risk') {
+    // slaState's rule: not breached, and due by the end of the next working day.
+    filter.dueFrom = now
+    filter.dueBefore = new Date(addWorkingDays(now, 1).getTime() + 1)
+  }
+  const rows = await listPermits(deps.db, filter)
+  const partner = audience.kind !== 'owner'
+  return toPage(rows, limit, (row) => ({ at: row.position, id: row.id }), (row) => summaryView(row, partner), (cursor) => nextLink(requestUrl, cursor))
+}
+
+export async function listEvents(deps: Pick<PermitDeps, 'db'>, principal: Principal, permitId: string, query: PermitEventsQuery, requestUrl: string) {
+  const audience = await requireReader(deps.db, principal)
+  // Events are the applicant's: partners see the status, not the journey.
+  if (audience.kind !== 'owner') throw permitNotFound()
+  const row = await findPermit(deps.db, permitId)
+  if (!row || row.organisation_id !== audience.organisationId) throw permitNotFound()
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE
+  const rows = await listPermitEvents(deps.db, permitId, query.cursor === undefined ? 0 : Number(query.cursor), limit)
+  const page = rows.slice(0, limit)
+  const next = rows.length > limit ? nextLink(requestUrl, String(page.at(-1)!.sequence)) : null
+  return { items: page.map(eventView), next }
+}
+
+export interface CancelInput {
+  principal: Principal
+  permitId: string
+  body: CancelPermit
+}
+
+export async function cancelPermit(deps: Pick<PermitDeps, 'db' | 'jobs'>, input: CancelInput) {
+  const { principal } = input
+  if (isPartner(principal)) throw permitNotFound()
+  const organisationId = organisationOf(principal)
+  // Users: Delete on SSM Perizinan. Machine clients: permits:write (the route's scope), which maps to Create.
+  await requireOrgRight(deps.db, principal, organisationId, MENU, principal.kind === 'client' ? 'create' : 'delete')
+  const reason = input.body.reason ?? null
+  return deps.db.transaction().execute(async (trx): Promise<{ statusCode: 200 | 202; body: { permit: ReturnType<typeof ownerView>; cancellation: 'cancelled' | 'requested' } }> => {
+    const current = await lockPermit(trx, input.permitId)
+    if (!current || current.organisation_id !== organisationId) throw permitNotFound()
+    if (!CANCELLABLE.includes(current.status)) {
+      throw new AppError('CONFLICT', {
+        detail: {
+          en: `The permit is ${current.status}: only a permit without a decision (${CANCELLABLE.join(', ')}) can be cancelled.`,
+          id: `Izin berstatus ${current.status}: hanya izin yang belum diputus (${CANCELLABLE.join(', ')}) yang dapat dibatalkan.`,
+        },
+      })
+    }
+    const now = new Date()
+    const event = { actor: actorOf(principal), hop: 'gateway' as const, outcome: 'succeeded' as const, detail: reason ? { reason } : {}, occurredAt: now }
+    if (current.inatrade_id !== null) {
+      // At INATRADE, INATRADE decides whether it can still be withdrawn (it may have decided a moment
+      // ago): the permit.cancel job asks, and moves the permit to `cancelled` once INATRADE confirms.
+      // Cancelling here at once could show `cancelled` while INATRADE issues a licence.
+      await recordEvent(trx, current.id, { ...event, type: 'permit.cancel_requested' })
+      await enqueueInatradeCancel(trx, deps.jobs, current.id)
+      return { statusCode: 202, body: { permit: ownerView(current, now), cancellation: 'requested' } }
+    }
+    // Not at INATRADE: cancelled at once. A forward on the wire right now sees `cancelled` when it
+    // returns and withdraws the application itself (forwarding.ts).
+    const moved = await moveStatus(trx, current.id, 'cancelled', { ...event, type: 'permit.cancelled' }, { decided_at: now, decision_reason: reason })
+    if (!moved.moved) throw new AppError('CONFLICT', { detail: { en: 'The permit changed meanwhile; read it again.', id: 'Izin berubah sementara itu; baca ulang.' } })
+    return { statusCode: 200, body: { permit: ownerView(moved.permit, now), cancellation: 'cancelled' } }
+  })
+}
