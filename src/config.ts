@@ -77,6 +77,11 @@ export interface JobSettings {
   concurrency: number
   /** How often an idle worker looks for due jobs (a new job wakes it at once through LISTEN/NOTIFY; retries and deferred jobs wait for the poll). */
   pollIntervalMs: number
+  /**
+   * At most this many seconds an attempt counts as running before another worker takes the job
+   * over (a crashed or killed instance's jobs come back after it); undefined: each queue's own.
+   */
+  expireSecondsMax?: number
 }
 
 /** Registration submissions an hour: per client IP, and per NIB (or NPWP without an NIB). */
@@ -278,6 +283,7 @@ function parseJobSettings(env: Env, server: boolean): JobSettings {
     concurrency: parseInteger(env, 'JOB_CONCURRENCY', server ? 8 : 2, 1, 100),
     // pg-boss polls no faster than every 500 ms.
     pollIntervalMs: parseInteger(env, 'JOB_POLL_INTERVAL_MS', 2000, 500, 600_000),
+    expireSecondsMax: env.JOB_EXPIRE_SECONDS_MAX === undefined ? undefined : parseInteger(env, 'JOB_EXPIRE_SECONDS_MAX', 90, 10, 86_400),
   }
 }
 

@@ -150,4 +150,7 @@ t.test('job engine: workers on, small concurrency on the embedded database, larg
   t.equal((t.throws(() => loadConfig({ JOB_WORKERS: 'no' })) as ConfigError).variable, 'JOB_WORKERS')
   t.equal((t.throws(() => loadConfig({ JOB_CONCURRENCY: '0' })) as ConfigError).variable, 'JOB_CONCURRENCY')
   t.equal((t.throws(() => loadConfig({ JOB_POLL_INTERVAL_MS: '100' })) as ConfigError).variable, 'JOB_POLL_INTERVAL_MS', 'pg-boss polls no faster than every 500 ms')
+  t.equal(loadConfig({}).jobs.expireSecondsMax, undefined, 'each queue keeps its own expiry by default')
+  t.equal(loadConfig({ JOB_EXPIRE_SECONDS_MAX: '15' }).jobs.expireSecondsMax, 15)
+  t.equal((t.throws(() => loadConfig({ JOB_EXPIRE_SECONDS_MAX: '5' })) as ConfigError).variable, 'JOB_EXPIRE_SECONDS_MAX', 'an attempt gets at least 10 s')
 })

@@ -66,7 +66,7 @@ export class PgBossJobEngine implements JobEngine {
     this.#settings = settings
     this.#log = log
     this.policies = new Map(queues.map((queue) => [queue.name, queue]))
-    this.boss = new PgBoss(bossOptions(database))
+    this.boss = new PgBoss(bossOptions(database, settings))
     this.boss.on('error', (error) => log.error({ err: error }, 'job engine error'))
     this.boss.on('warning', (warning) => log.warn({ warning: warning.message }, 'job engine warning'))
   }
@@ -83,7 +83,7 @@ export class PgBossJobEngine implements JobEngine {
         retryDelay: queue.retryDelay,
         retryBackoff: queue.retryBackoff,
         retryDelayMax: queue.retryDelayMax,
-        expireInSeconds: queue.expireInSeconds,
+        expireInSeconds: Math.min(queue.expireInSeconds, this.#settings.expireSecondsMax ?? Infinity),
         deadLetter: queue.deadLetter,
         // A new job wakes an idle worker at once (LISTEN/NOTIFY, in-process on PGlite); polling stays the floor.
         notify: true,
@@ -198,11 +198,22 @@ export class PgBossJobEngine implements JobEngine {
   }
 }
 
-function bossOptions(database: DatabaseHandle): ConstructorOptions {
-  const common: ConstructorOptions = { schema: JOBS_SCHEMA, useListenNotify: true, instanceName: 'insw-gateway' }
+function bossOptions(database: DatabaseHandle, settings: JobSettings): ConstructorOptions {
+  const common: ConstructorOptions = { schema: JOBS_SCHEMA, useListenNotify: true, instanceName: 'insw-gateway', ...expiryChecks(settings) }
   if (database.pglite) return { ...common, db: fromPglite(database.pglite), backend: 'pglite' }
   if (database.connectionString) return { ...common, connectionString: database.connectionString, max: 4, application_name: 'insw-gateway-jobs' }
   throw new Error('the job engine needs an embedded database or a DATABASE_URL')
+}
+
+/**
+ * pg-boss finds expired attempts on its supervise/monitor pass (every 60 s by default). With a
+ * shorter expiry cap the pass runs a few times within it, so a killed instance's jobs come back
+ * within about 1.3 × the cap rather than a minute after it.
+ */
+function expiryChecks(settings: JobSettings): ConstructorOptions {
+  if (settings.expireSecondsMax === undefined) return {}
+  const seconds = Math.max(2, Math.min(60, Math.floor(settings.expireSecondsMax / 3)))
+  return { superviseIntervalSeconds: seconds, monitorIntervalSeconds: seconds }
 }
 
 export interface JobsPluginOptions {

@@ -65,7 +65,9 @@ export interface PermitTest {
 export async function setupPermitTest(t: Teardown, options: Parameters<typeof buildTestApp>[2] = {}): Promise<PermitTest> {
   const context = await setupTestContext(t)
   const db = context.database.handle.db
-  const app = await buildTestApp(t, context, options)
+  // The API's tests look at what a request enqueues; the journey's tests (forwarding, callbacks,
+  // journey-engine) run the workers. Here no worker takes a job, so a permit stays as the API left it.
+  const app = await buildTestApp(t, context, { ...options, env: { JOB_WORKERS: 'false', ...options.env } })
   const jobs = recordJobs(app, db)
   await app.ready()
   return { context, app, db, minter: tokenMinter(app), jobs }
