@@ -10,6 +10,7 @@ import { boundedValidatorFactory } from './http/bounded-validation.ts'
 import { useBoundedJsonParser } from './http/json-body.ts'
 import { sharedSerializers } from './http/response-serializers.ts'
 import { createLogger } from './logger.ts'
+import { lazyChildLoggerFactory } from './request-logger.ts'
 import healthRoutes from './modules/health/routes.ts'
 import interactionRoutes from './modules/identity/interactions/routes.ts'
 import meRoutes from './modules/me/routes.ts'
@@ -101,6 +102,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     requestIdHeader: false,
     // Our request-context plugin writes the one access-log line per request.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    // request.log is made on first use: most requests never log through it (src/request-logger.ts).
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: DEFAULT_BODY_LIMIT,
     ...serverTimeouts(config.httpTimeouts),
     // The first start of an embedded database applies every migration inside the db plugin; on a

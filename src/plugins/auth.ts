@@ -232,12 +232,23 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }): Pr
   const clientStatus = machineClientStatusCache(app)
   app.decorate('machineClientStatus', clientStatus)
 
-  app.addHook('onRequest', async (request) => {
+  /** Whether the matched route needs an access token: every /v1 route and every route with scopes, unless public. */
+  const needsToken = (request: FastifyRequest): boolean => {
+    const config = request.routeOptions.config
+    if (config.public || request.is404) return false
+    // The matched route, not request.url: the router decodes the path, so `/%761/me` reaches /v1/me.
+    return Boolean(request.routeOptions.url?.startsWith('/v1/') || config.scopes)
+  }
+
+  // A callback hook: routes without a token (health, the provider, sign-in pages) pay no promise.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!needsToken(request)) return done()
+    authenticate(request).then(() => done(), done)
+  })
+
+  async function authenticate(request: FastifyRequest): Promise<void> {
     const config = request.routeOptions.config
     const authorization = request.headers.authorization
-    if (config.public || request.is404) return
-    // The matched route, not request.url: the router decodes the path, so `/%761/me` reaches /v1/me.
-    if (!request.routeOptions.url?.startsWith('/v1/') && !config.scopes) return
     if (!authorization) {
       throw new AppError('UNAUTHENTICATED', {
         detail: { en: 'Send an access token: Authorization: Bearer <token>.', id: 'Kirim token akses: Authorization: Bearer <token>.' },
@@ -308,7 +319,7 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }): Pr
         headers: { 'www-authenticate': bearerChallenge('insufficient_scope', 'the token lacks a required scope', (config.scopes ?? []).join(' ')) },
       })
     }
-  })
+  }
 }
 
 export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['oidc', 'errors', 'db'] })

@@ -54,8 +54,18 @@ function nulError(request: FastifyRequest, pointer: string, location: FieldError
   })
 }
 
+/** An object without own keys (a route's params or query), checked without building a key list. */
+function isEmpty(value: unknown): boolean {
+  if (value === null || value === undefined) return true
+  if (typeof value !== 'object') return false
+  for (const key in value) if (Object.hasOwn(value, key)) return false
+  return true
+}
+
 async function nulBytesPlugin(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    // Nothing to look at (most GETs): no walk.
+    if (request.body === undefined && isEmpty(request.params) && isEmpty(request.query)) return done()
     const inPath = findNul(request.params)
     if (inPath !== undefined) return done(nulError(request, inPath, 'path'))
     const inQuery = findNul(request.query)

@@ -167,8 +167,13 @@ function limitProviderRoutes(app: FastifyInstance, limits: typeof RATE_LIMIT_DEF
     throw tooMany(max, state.resetSeconds)
   }
 
-  app.addHook('preHandler', async function limitProviderRoute(request, reply) {
-    if (!isProviderRoute(request)) return
+  // A callback hook: the API's routes (every route but the provider's) pay no promise for it.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (!isProviderRoute(request)) return done()
+    limitProviderRoute(request, reply).then(() => done(), done)
+  })
+
+  async function limitProviderRoute(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const ipFailures = await budgetState(failuresPerIp, request, false)
     if (ipFailures.remaining === 0) refuse(reply, limits.oidcFailuresPerIp, ipFailures)
     const credentials = basicCredentials(request)
@@ -193,7 +198,7 @@ function limitProviderRoutes(app: FastifyInstance, limits: typeof RATE_LIMIT_DEF
     if (successes.remaining === 0) refuse(reply, limits.tokenPerMinute, successes)
     budgetHeaders(reply, limits.tokenPerMinute, successes.remaining - 1, successes.resetSeconds, true)
     countOutcome(request, reply, { failure: [failuresPerIp], authFailure: [failuresPerIp, failuresPerClient], success: [successesPerClient] })
-  })
+  }
 }
 
 interface BudgetState {

@@ -44,8 +44,11 @@ export function maskNik(nik: string | null): string | null {
   return nik ? `${nik.slice(0, 4)}${'*'.repeat(Math.max(nik.length - 8, 0))}${nik.slice(-4)}` : null
 }
 
-/** What toOrgUser reads of a row: a full row, or a listed one (repo.listOrgUsers). */
-type ShownUserRow = Omit<repo.OrgUserRow, 'password_hash' | 'failed_logins' | 'lockouts' | 'locked_until' | 'last_login_at' | 'terms_accepted_at'>
+/** What toOrgUser reads of a row: a full row, or a listed one (repo.listOrgUsers, its timestamps already ISO text). */
+type ShownUserRow = repo.ListedUserRow | repo.OrgUserRow
+
+/** A timestamp as the API writes it: a Date of a full row, or the text a list's query wrote (the same, see src/db/iso-timestamp.ts). */
+const iso = (value: Date | string): string => (typeof value === 'string' ? value : value.toISOString())
 
 function toOrgUser(row: ShownUserRow, options: { maskNik: boolean; verifiedEmail: string | null | undefined }): OrgUser {
   return {
@@ -70,8 +73,8 @@ function toOrgUser(row: ShownUserRow, options: { maskNik: boolean; verifiedEmail
     groupId: row.group_id,
     status: row.status,
     createdBy: row.created_by,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
   }
 }
 
