@@ -50,6 +50,11 @@ export function submissionBody(clientReference: string): Record<string, unknown>
       pertekNumber: 'PERTEK-IND/2026/000123',
       pertekDate: '2026-11-20',
     },
+    documents: [
+      { type: 'NIB', name: 'nib.pdf' },
+      { type: 'PROFORMA_INVOICE', name: 'proforma.pdf' },
+      { type: 'PERTEK', name: 'pertek.pdf' },
+    ],
   }
 }
 
