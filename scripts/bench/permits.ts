@@ -112,7 +112,7 @@ function gatewayEnv(databaseUrl: string, extra: Record<string, string> = {}): Re
     LOG_LEVEL: 'info',
     PORT: '0',
     HOST: '127.0.0.1',
-    BENCH_INATRADE_DECIDES_AFTER_MS: String(60 * 60_000),
+    BENCH_INATRADE_DECIDES_AFTER_MS: String(600_000),
     ...extra,
   }
 }

@@ -77,7 +77,7 @@ export async function startServer(name: string, script: 'gateway-server.ts' | 'b
       await ask({ type: 'seed', organisationId, users }, 'seeded')
     },
     async stop() {
-      if (child.exitCode !== null) return
+      if (child.exitCode !== null || child.signalCode !== null) return
       const exited = new Promise((resolve) => child.once('exit', resolve))
       child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
