@@ -22,6 +22,8 @@ import { requireWrk, type LoadRequest } from './load.ts'
 import type { BenchPart } from './part.ts'
 import { measureInterleaved, type RoundCase } from './rounds.ts'
 import { startServer, type Server } from './servers.ts'
+// The same valid submission the tests send (an import approval for sugar, PI-GULA).
+import { sampleSubmission as submissionBody } from '../../test/helpers/permit-submission.ts'
 
 const SECONDS = Math.max(1, Number(process.env.BENCH_SECONDS ?? 3) || 3)
 const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUNDS ?? 3) || 3)
@@ -34,29 +36,6 @@ const RATE_LIMIT_SCALE = '100000'
 const NIB = '8120000000001'
 const DRAIN_TIMEOUT_MS = 10 * 60_000
 const INGEST_CONCURRENCY = 32
-
-/** An import approval for sugar (PI-GULA in fixtures/permit-types.json), as an in-house system sends it. */
-export function submissionBody(clientReference: string): Record<string, unknown> {
-  return {
-    permitType: 'PI-GULA',
-    clientReference,
-    payload: {
-      lines: [
-        { hsCode: '1701.14.00', description: 'Raw cane sugar for refining', quantity: 25_000, unit: 'TNE', value: 11_250_000, currency: 'USD', originCountry: 'TH' },
-        { hsCode: '17011300', description: 'Cane sugar, non-centrifugal', quantity: 1_200, unit: 'TNE', value: 780_000, currency: 'USD', originCountry: 'BR' },
-      ],
-      portOfDischarge: 'IDTPP',
-      shipmentPeriod: { from: '2027-01-10', to: '2027-03-31' },
-      pertekNumber: 'PERTEK-IND/2026/000123',
-      pertekDate: '2026-11-20',
-    },
-    documents: [
-      { type: 'NIB', name: 'nib.pdf' },
-      { type: 'PROFORMA_INVOICE', name: 'proforma.pdf' },
-      { type: 'PERTEK', name: 'pertek.pdf' },
-    ],
-  }
-}
 
 interface Gateway {
   server: Server
