@@ -130,7 +130,7 @@ t.test('INATRADE: a flaky upstream is retried under the same idempotency key', a
   m.pool.intercept({ path, method: 'POST' }).reply(202, { inatradeId: 'INA-2', referenceNumber: 'GW-other', status: 'RECEIVED', receivedAt: '2025-01-01T00:00:00Z' }, json)
   t.match((await rejection(inatrade.submitApplication(input, { idempotencyKey: 'job-8' }))).detail, /different reference number/)
 
-  m.pool.intercept({ path: '/inatrade/v1/applications/INA-1' }).reply(200, { inatradeId: 'INA-1', referenceNumber: 'GW-1', status: 'CANCELLED', history: [] }, json)
+  m.pool.intercept({ path: '/inatrade/v1/applications/INA-1' }).reply(200, { inatradeId: 'INA-1', referenceNumber: 'GW-1', status: 'WITHDRAWN', history: [] }, json)
   t.equal((await rejection(inatrade.getApplication('INA-1'))).code, 'UPSTREAM_BAD_RESPONSE', 'an unknown status is not passed on')
 
   m.pool.intercept({ path: '/inatrade/v1/applications/INA-1' }).reply(404, { error: 'NOT_FOUND', message: 'no such route' }, json)
