@@ -71,17 +71,19 @@ t.test('a locked source and an unknown username take as long as a wrong password
   const stored = await hashPassword('Baseline#2026')
   const samples = { hash: [] as number[], wrong: [] as number[], locked: [] as number[], unknown: [] as number[] }
   // Interleaved, so a busy machine slows every kind alike; fresh sources so the wrong ones never lock.
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 6; round++) {
     samples.hash.push(await time(() => verifyPassword('Baseline#2026', stored)))
     samples.wrong.push(await time(() => authenticate(db, owner.username, 'Wrong-password-1!', { ip: `198.51.100.${100 + round}` })))
     samples.locked.push(await time(() => authenticate(db, owner.username, owner.password, { ip: lockedIp })))
     samples.unknown.push(await time(() => authenticate(db, `nobody.${round}`, 'Wrong-password-1!', { ip: `198.51.100.${110 + round}` })))
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-  const hash = median(samples.hash)
+  // The fastest of each kind: a busy machine (CI runs test files in parallel) only ever adds time,
+  // so the minimum is the closest to what the work itself costs.
+  const fastest = (values: number[]) => Math.min(...values)
+  const hash = fastest(samples.hash)
   t.match(await authenticate(db, owner.username, owner.password, { ip: lockedIp }), { ok: false, reason: 'locked' }, 'the source is locked')
   for (const kind of ['wrong', 'locked', 'unknown'] as const) {
-    const took = median(samples[kind])
+    const took = fastest(samples[kind])
     t.ok(took > hash * 0.6, `${kind}: ${took.toFixed(1)} ms, at least the cost of one password hash (${hash.toFixed(1)} ms)`)
   }
 })
