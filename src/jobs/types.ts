@@ -25,6 +25,24 @@ export interface JobContext {
 
 export type JobHandler<T> = (data: T, job: JobContext) => Promise<void>
 
+export interface BatchJob<T> {
+  data: T
+  job: JobContext
+}
+
+/**
+ * Handles a batch of jobs of one queue at once (one read of their rows, one write of their
+ * outcomes) and says what became of each, in the batch's order: `undefined` done; a `RetryLater`
+ * waits without spending an attempt; any other error fails that attempt alone (retried by the
+ * queue's policy). Throwing fails the whole batch.
+ */
+export type BatchHandler<T> = (jobs: BatchJob<T>[]) => Promise<unknown[]>
+
+export interface BatchWorkOptions<T> extends WorkHooks<T> {
+  /** Jobs fetched and handed over at once (default 50). */
+  batchSize?: number
+}
+
 export interface WorkHooks<T> {
   /**
    * Called in the same transaction as an operator's retry of a dead-lettered or failed job of this
@@ -54,6 +72,8 @@ export interface JobEngine {
   send<T extends object>(executor: Executor, queue: string, data: T, options?: SendOptions): Promise<string | null>
   /** Registers the handler of a queue; workers start once the app is ready (and not where JOB_WORKERS=false). */
   work<T extends object>(queue: string, handler: JobHandler<T>, hooks?: WorkHooks<T>): void
+  /** Registers a batch handler instead: for a queue whose backlog must drain fast (permit forwarding). */
+  workBatch<T extends object>(queue: string, handler: BatchHandler<T>, options?: BatchWorkOptions<T>): void
 }
 
 declare module 'fastify' {

@@ -18,11 +18,12 @@ import type { Selectable, Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { PermitsTable } from '../../db/tables/permits.ts'
 import { isAppError } from '../../errors/app-error.ts'
-import type { Executor, JobContext } from '../../jobs/types.ts'
+import type { BatchJob, Executor, JobContext } from '../../jobs/types.ts'
 import { newSpanId } from '../../upstreams/traceparent.ts'
 import type { InatradeApplicationInput, InatradeSubmission } from '../../upstreams/index.ts'
-import { applyInatradeReport } from './inatrade-status.ts'
-import { moveStatus, recordEvent } from './journey.ts'
+import { recordAcknowledgedForwards } from './forward-batch.ts'
+import { appliedReportEvent, applyInatradeReport } from './inatrade-status.ts'
+import { moveStatus, recordEvent, type PermitEventInput } from './journey.ts'
 import { CANCEL_QUEUE, callbackUrl, licenceOptions, type JourneyDeps, type PermitJobData } from './journey-deps.ts'
 
 type PermitRow = Selectable<PermitsTable>
@@ -92,50 +93,114 @@ async function inTransaction<T>(executor: Executor, work: (trx: Transaction<Data
   return executor.isTransaction ? work(executor as Transaction<Database>) : executor.transaction().execute(work)
 }
 
+/**
+ * A batch of forward jobs: the permits read in one query, sent to INATRADE side by side, the
+ * acknowledged ones recorded in one transaction (forward-batch.ts); anything unusual (a cancel
+ * meanwhile, another acknowledgement status, a failure) the careful one-permit way. Returns one
+ * outcome per job for the engine: undefined done, RetryLater waits, another error is retried.
+ */
+export async function forwardPermits(deps: JourneyDeps, jobs: BatchJob<PermitJobData>[]): Promise<unknown[]> {
+  const outcomes: unknown[] = jobs.map(() => undefined)
+  const rows = await deps.db
+    .selectFrom('permits')
+    .selectAll()
+    .where('id', 'in', [...new Set(jobs.map((job) => job.data.permitId))])
+    .execute()
+  const permits = new Map(rows.map((row) => [row.id, row]))
+  const breakerOpen = deps.inatradeBreaker() === 'open'
+  const sent: Sent[] = []
+  const forwarding = new Set<string>()
+  await Promise.all(
+    jobs.map(async ({ data, job }, index) => {
+      const permit = permits.get(data.permitId)
+      if (!permit) {
+        deps.log.warn({ permitId: data.permitId, jobId: job.id }, 'permit.forward: no such permit')
+        return
+      }
+      // Cancelled before it left, or already forwarded (a duplicate or re-run job): nothing to send.
+      if (permit.status !== 'submitted' || forwarding.has(permit.id)) return
+      forwarding.add(permit.id)
+      if (breakerOpen) {
+        outcomes[index] = deps.retryLater(new Date(Date.now() + 30_000), 'INATRADE circuit open')
+        return
+      }
+      const attempt = permit.forwarding_attempts + 1
+      const traceparent = attemptTraceparent(permit.trace_id)
+      const started = performance.now()
+      try {
+        const input = await applicationInput(deps, permit, traceparent)
+        const submission = await deps.inatrade.submitApplication(input, { idempotencyKey: forwardingKey(permit.id), traceparent })
+        sent.push({ index, permit, attempt, latencyMs: Math.round(performance.now() - started), submission })
+      } catch (error) {
+        outcomes[index] = await recordFailure(deps, permit, job, attempt, Math.round(performance.now() - started), error)
+      }
+    }),
+  )
+  const careful = await recordAcknowledged(deps, sent)
+  for (const forward of careful) {
+    try {
+      await recordSuccess(deps, forward.permit, forward.attempt, forward.latencyMs, forward.submission)
+    } catch (error) {
+      outcomes[forward.index] = error
+    }
+  }
+  return outcomes
+}
+
+/** One forward job: the batch path with a batch of one (tests and the engine's one-job callers). */
 export async function forwardPermit(deps: JourneyDeps, data: PermitJobData, job: JobContext): Promise<void> {
-  const permit = await deps.db.selectFrom('permits').selectAll().where('id', '=', data.permitId).executeTakeFirst()
-  if (!permit) {
-    deps.log.warn({ permitId: data.permitId, jobId: job.id }, 'permit.forward: no such permit')
-    return
-  }
-  // Cancelled before it left, or already forwarded (a duplicate or re-run job): nothing to send.
-  if (permit.status !== 'submitted') return
+  const [outcome] = await forwardPermits(deps, [{ data, job }])
+  if (outcome !== undefined) throw outcome
+}
 
-  if (deps.inatradeBreaker() === 'open') {
-    throw deps.retryLater(new Date(Date.now() + 30_000), 'INATRADE circuit open')
-  }
+interface Sent {
+  index: number
+  permit: PermitRow
+  attempt: number
+  latencyMs: number
+  submission: InatradeSubmission
+}
 
-  const attempt = permit.forwarding_attempts + 1
-  const traceparent = attemptTraceparent(permit.trace_id)
-  const started = performance.now()
-  let submission: InatradeSubmission
-  try {
-    const input = await applicationInput(deps, permit, traceparent)
-    submission = await deps.inatrade.submitApplication(input, { idempotencyKey: forwardingKey(permit.id), traceparent })
-  } catch (error) {
-    const latencyMs = Math.round(performance.now() - started)
-    await recordFailure(deps, permit, job, attempt, latencyMs, error)
-    return
+function forwardedEvent(attempt: number, latencyMs: number, submission: InatradeSubmission): PermitEventInput {
+  return {
+    type: 'permit.forwarded',
+    actor: { type: 'system', id: 'forwarding' },
+    hop: 'inatrade',
+    outcome: 'succeeded',
+    detail: { attempt, latencyMs, inatradeId: submission.inatradeId, inatradeStatus: submission.status, replayed: submission.replayed },
   }
-  const latencyMs = Math.round(performance.now() - started)
-  await recordSuccess(deps, permit, attempt, latencyMs, submission)
+}
+
+/** Records, in one transaction, the forwards INATRADE acknowledged as RECEIVED; returns the others. */
+async function recordAcknowledged(deps: JourneyDeps, sent: Sent[]): Promise<Sent[]> {
+  const received = sent.filter((forward) => forward.submission.status === 'RECEIVED')
+  const moved = await deps.db.transaction().execute((trx) =>
+    recordAcknowledgedForwards(
+      trx,
+      received.map(({ permit, attempt, latencyMs, submission }) => ({
+        permitId: permit.id,
+        inatradeId: submission.inatradeId,
+        attempt,
+        events: [
+          forwardedEvent(attempt, latencyMs, submission),
+          appliedReportEvent({ status: submission.status, occurredAt: submission.receivedAt }, { kind: 'acknowledgement' }),
+        ],
+      })),
+    ),
+  )
+  for (const forward of received) {
+    if (moved.has(forward.permit.id)) deps.log.info({ permitId: forward.permit.id, inatradeId: forward.submission.inatradeId, attempt: forward.attempt, latencyMs: forward.latencyMs }, 'permit forwarded to INATRADE')
+  }
+  return sent.filter((forward) => !moved.has(forward.permit.id))
 }
 
 async function recordSuccess(deps: JourneyDeps, permit: PermitRow, attempt: number, latencyMs: number, submission: InatradeSubmission): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
-    const moved = await moveStatus(
-      trx,
-      permit.id,
-      'forwarded',
-      {
-        type: 'permit.forwarded',
-        actor: { type: 'system', id: 'forwarding' },
-        hop: 'inatrade',
-        outcome: 'succeeded',
-        detail: { attempt, latencyMs, inatradeId: submission.inatradeId, inatradeStatus: submission.status, replayed: submission.replayed },
-      },
-      { inatrade_id: submission.inatradeId, forwarding_attempts: attempt, last_forwarding_error: null },
-    )
+    const moved = await moveStatus(trx, permit.id, 'forwarded', forwardedEvent(attempt, latencyMs, submission), {
+      inatrade_id: submission.inatradeId,
+      forwarding_attempts: attempt,
+      last_forwarding_error: null,
+    })
     if (moved.moved) {
       // INATRADE's acknowledgement says where it is (RECEIVED): applied like any report of it.
       await applyInatradeReport(trx, permit.id, { status: submission.status, occurredAt: submission.receivedAt }, { kind: 'acknowledgement' }, licenceOptions(deps))
@@ -158,7 +223,8 @@ async function recordSuccess(deps: JourneyDeps, permit: PermitRow, attempt: numb
   deps.log.info({ permitId: permit.id, inatradeId: submission.inatradeId, attempt, latencyMs }, 'permit forwarded to INATRADE')
 }
 
-async function recordFailure(deps: JourneyDeps, permit: PermitRow, job: JobContext, attempt: number, latencyMs: number, error: unknown): Promise<void> {
+/** Records a failed attempt; returns the job's outcome (undefined: settled, RetryLater: wait, the error: retry). */
+async function recordFailure(deps: JourneyDeps, permit: PermitRow, job: JobContext, attempt: number, latencyMs: number, error: unknown): Promise<unknown> {
   const failure = classify(deps, error, attempt)
   const retryAt = failure.retryAfterMs === undefined ? undefined : new Date(Date.now() + failure.retryAfterMs)
   const lastAttempt = failure.kind === 'transient' && job.isLastAttempt
@@ -198,10 +264,10 @@ async function recordFailure(deps: JourneyDeps, permit: PermitRow, job: JobConte
   })
   deps.log.warn({ permitId: permit.id, attempt, errorCode: failure.code, kind: failure.kind, givesUp }, 'permit forwarding attempt failed')
 
-  if (failure.kind === 'refused') return
-  if ((failure.kind === 'deferred' || failure.kind === 'circuit_open') && retryAt) throw deps.retryLater(retryAt, `INATRADE: ${failure.detail}`)
+  if (failure.kind === 'refused') return undefined
+  if ((failure.kind === 'deferred' || failure.kind === 'circuit_open') && retryAt) return deps.retryLater(retryAt, `INATRADE: ${failure.detail}`)
   // The engine retries with backoff; on the last attempt this fails the job into the dead letter.
-  throw error
+  return error
 }
 
 /**

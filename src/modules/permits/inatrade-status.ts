@@ -15,7 +15,7 @@ import type { Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { InatradeApplicationStatus, InatradeLicence } from '../../upstreams/index.ts'
 import { storeLicenceDocument, type LicenceOptions } from './document.ts'
-import { lockPermit, moveStatus, recordEvent, type EventActor } from './journey.ts'
+import { lockPermit, moveStatus, recordEvent, type EventActor, type PermitEventInput } from './journey.ts'
 import { fromInatradeStatus, isBehind } from './status.ts'
 
 export interface InatradeReport {
@@ -49,6 +49,21 @@ function sourceDetail(source: ReportSource): Record<string, unknown> {
   return source.kind === 'callback' ? { via: 'callback', deliveryId: source.deliveryId } : { via: source.kind }
 }
 
+function reportDetail(report: InatradeReport, source: ReportSource): Record<string, unknown> {
+  return { ...sourceDetail(source), inatradeStatus: report.status, ...(report.occurredAt ? { inatradeOccurredAt: report.occurredAt } : {}) }
+}
+
+/** The event of a report that moves the permit (the batch of forwards writes the very same one). */
+export function appliedReportEvent(report: InatradeReport, source: ReportSource): PermitEventInput {
+  return {
+    type: source.kind === 'reconciliation' ? 'permit.reconciled' : 'permit.status_changed',
+    actor: actorOf(source),
+    hop: 'inatrade',
+    outcome: 'succeeded',
+    detail: { ...reportDetail(report, source), ...(report.reason ? { reason: report.reason } : {}), ...(report.licence ? { licenceNumber: report.licence.number } : {}) },
+  }
+}
+
 export async function applyInatradeReport(
   trx: Transaction<Database>,
   permitId: string,
@@ -59,7 +74,7 @@ export async function applyInatradeReport(
   const permit = await lockPermit(trx, permitId)
   if (!permit) throw new Error(`permit ${permitId} vanished under a report`)
   const reported = fromInatradeStatus(report.status)
-  const detail = { ...sourceDetail(source), inatradeStatus: report.status, ...(report.occurredAt ? { inatradeOccurredAt: report.occurredAt } : {}) }
+  const detail = reportDetail(report, source)
   const ignored = async (note: ApplyResult['note'], outcome: ApplyOutcome): Promise<ApplyResult> => {
     // Reconciliation polls the same answer again and again: only callbacks leave a trace of a no-op.
     if (source.kind !== 'reconciliation' || note !== 'same_status') {
@@ -87,13 +102,7 @@ export async function applyInatradeReport(
     trx,
     permitId,
     reported,
-    {
-      type: source.kind === 'reconciliation' ? 'permit.reconciled' : 'permit.status_changed',
-      actor: actorOf(source),
-      hop: 'inatrade',
-      outcome: 'succeeded',
-      detail: { ...detail, ...(report.reason ? { reason: report.reason } : {}), ...(report.licence ? { licenceNumber: report.licence.number } : {}) },
-    },
+    appliedReportEvent(report, source),
     {
       ...(report.reason && reported === 'rejected' ? { decision_reason: report.reason } : {}),
       ...(report.licence ? { licence: JSON.stringify(report.licence) } : {}),

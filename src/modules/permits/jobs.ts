@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.ts'
 import { RetryLater } from '../../jobs/types.ts'
 import { cancelAtInatrade } from './cancel-at-inatrade.ts'
-import { forwardPermit, operatorRetryForward } from './forwarding.ts'
+import { forwardPermits, operatorRetryForward } from './forwarding.ts'
 import { CANCEL_QUEUE, FORWARD_QUEUE, RECONCILE_QUEUE, type JourneyDeps, type PermitJobData } from './journey-deps.ts'
 import { QUEUES } from '../../jobs/queues.ts'
 import { sweepIdempotencyKeys } from './idempotency.ts'
@@ -20,6 +20,9 @@ export interface PermitJourneyOptions {
 
 /** After this many forwarding attempts INATRADE's Retry-After no longer defers for free. */
 export const MAX_DEFERRED_ATTEMPTS = 20
+
+/** Forward jobs fetched and sent at once by one worker (INATRADE sees that many requests side by side). */
+export const FORWARD_BATCH_SIZE = 50
 
 export const RECONCILE_CRON = '* * * * *'
 export const IDEMPOTENCY_SWEEP_CRON = '17 * * * *'
@@ -41,7 +44,9 @@ export function journeyDeps(app: FastifyInstance, options: PermitJourneyOptions)
 
 export async function registerPermitJourneyJobs(app: FastifyInstance, options: PermitJourneyOptions): Promise<void> {
   const deps = journeyDeps(app, options)
-  app.jobs.work<PermitJobData>(FORWARD_QUEUE, (data, job) => forwardPermit(deps, data, job), {
+  // In batches: a backlog (a burst, a restart after an INATRADE outage) drains at INATRADE's pace.
+  app.jobs.workBatch<PermitJobData>(FORWARD_QUEUE, (jobs) => forwardPermits(deps, jobs), {
+    batchSize: FORWARD_BATCH_SIZE,
     // The operator's retry of a dead-lettered forward: the permit goes back to `submitted` in the retry's transaction.
     onOperatorRetry: (data, executor) => operatorRetryForward(data, executor),
   })
