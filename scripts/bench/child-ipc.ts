@@ -7,7 +7,7 @@ export interface MemoryFigures {
   afterGc: boolean
 }
 
-export type ChildMessage = { type: 'ready'; port: number; memory: MemoryFigures; inatradeUrl?: string } | { type: 'memory'; memory: MemoryFigures } | { type: 'seeded'; detail: unknown } | { type: 'error'; message: string }
+export type ChildMessage = { type: 'ready'; port: number; memory: MemoryFigures; inatradeUrl?: string; upstreams?: Record<string, string> } | { type: 'memory'; memory: MemoryFigures } | { type: 'seeded'; detail: unknown } | { type: 'error'; message: string }
 
 export type ParentMessage = { type: 'memory'; gc: boolean } | { type: 'seed'; organisationId: string; users: number }
 

@@ -14,7 +14,11 @@ import { answerParent, memoryFigures, send } from './child-ipc.ts'
 const BENCH_NIB = '8120000000001'
 const config = loadConfig()
 const logger = createLogger(config.logLevel)
-const sandbox = await startSandbox({ callbackSecret: config.inatradeCallbackSecret, logger: false })
+// Upstream URLs given (the permits part runs the stubs in a process of their own): use those;
+// otherwise the stubs run in this process, as `npm start` runs them.
+const external = config.upstreams.inatradeUrl !== undefined
+const sandbox = external ? undefined : await startSandbox({ callbackSecret: config.inatradeCallbackSecret, logger: false })
+const inatradeUrl = sandbox?.inatradeUrl ?? config.upstreams.inatradeUrl!
 if (process.env.BENCH_INATRADE_DECIDES_AFTER_MS) await delayInatradeDecisions(Number(process.env.BENCH_INATRADE_DECIDES_AFTER_MS))
 
 /**
@@ -22,7 +26,7 @@ if (process.env.BENCH_INATRADE_DECIDES_AFTER_MS) await delayInatradeDecisions(Nu
  * gateway) waits this long for the bench's organisation, so it does not land inside a measurement.
  */
 async function delayInatradeDecisions(ms: number): Promise<void> {
-  const url = `${sandbox.inatradeUrl}/__sandbox/identities/${BENCH_NIB}`
+  const url = `${inatradeUrl}/__sandbox/identities/${BENCH_NIB}`
   const identity = (await (await fetch(url)).json()) as { inatrade?: Record<string, unknown> }
   const response = await fetch(url, {
     method: 'PUT',
@@ -34,8 +38,9 @@ async function delayInatradeDecisions(ms: number): Promise<void> {
 const app = await buildApp({
   config,
   logger,
-  upstreamUrls: { ossUrl: sandbox.ossUrl, djpUrl: sandbox.djpUrl, inatradeUrl: sandbox.inatradeUrl },
-  federation: { ...sandboxFederation(sandbox), ...config.federation },
+  ...(sandbox
+    ? { upstreamUrls: { ossUrl: sandbox.ossUrl, djpUrl: sandbox.djpUrl, inatradeUrl: sandbox.inatradeUrl }, federation: { ...sandboxFederation(sandbox), ...config.federation } }
+    : { upstreamUrls: { ossUrl: config.upstreams.ossUrl!, djpUrl: config.upstreams.djpUrl!, inatradeUrl } }),
 })
 // Forked by the bench: an ephemeral port it learns over IPC; run by hand (profiling): PORT.
 await app.listen({ port: process.send ? 0 : config.port, host: '127.0.0.1' })
@@ -68,10 +73,10 @@ async function seedUsers(organisationId: string, count: number): Promise<number>
 }
 
 answerParent(seedUsers)
-send({ type: 'ready', port: (app.server.address() as { port: number }).port, memory: memoryFigures(false), inatradeUrl: sandbox.inatradeUrl })
+send({ type: 'ready', port: (app.server.address() as { port: number }).port, memory: memoryFigures(false), inatradeUrl })
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    void app.close().then(() => sandbox.close()).finally(() => process.exit(0))
+    void app.close().then(() => sandbox?.close()).finally(() => process.exit(0))
   })
 }

@@ -15,6 +15,7 @@
  * back for the bench's organisation (BENCH_INATRADE_DECIDES_AFTER_MS) so its callbacks do not
  * land inside a measurement.
  */
+import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { fmtMicros, fmtRate, fmtRatio, markdownTable, verdict } from './format.ts'
 import { json } from './http.ts'
@@ -36,6 +37,7 @@ const RATE_LIMIT_SCALE = '100000'
 const NIB = '8120000000001'
 const DRAIN_TIMEOUT_MS = 10 * 60_000
 const INGEST_CONCURRENCY = 32
+const CALLBACK_SECRET = 'bench-callback-secret'
 
 interface Gateway {
   server: Server
@@ -82,8 +84,12 @@ async function setInatradeMode(gateway: Server, mode: 'normal' | 'down'): Promis
   })
 }
 
-function gatewayEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+function gatewayEnv(databaseUrl: string, sandbox: Server, extra: Record<string, string> = {}): Record<string, string> {
   return {
+    ...sandbox.upstreams,
+    // The stubs run apart (sandbox-server.ts); the gateway keeps its sandbox routes (test organisations).
+    SANDBOX: 'true',
+    INATRADE_CALLBACK_SECRET: CALLBACK_SECRET,
     DATABASE_URL: databaseUrl,
     REDIS_URL,
     RATE_LIMIT_SCALE,
@@ -122,8 +128,9 @@ export async function run(): Promise<BenchPart> {
   }
   try {
     const databaseUrl = await freshDatabase('permits')
+    const sandbox = await started('sandbox upstreams', 'sandbox-server.ts', { INATRADE_CALLBACK_SECRET: CALLBACK_SECRET })
     const baseline = await started('baseline (PostgreSQL)', 'baseline-server.ts', { BENCH_DATABASE_URL: databaseUrl })
-    const gatewayServer = await started('gateway (PostgreSQL)', 'gateway-server.ts', gatewayEnv(databaseUrl))
+    const gatewayServer = await started('gateway (PostgreSQL)', 'gateway-server.ts', gatewayEnv(databaseUrl, sandbox))
     const gateway: Gateway = { server: gatewayServer, token: await tokenFor(gatewayServer) }
     const existing = await submit(gateway, `bench-read-${Date.now().toString(36)}`)
     const template = JSON.stringify(submissionBody('bench-{{unique}}'))
@@ -171,7 +178,7 @@ export async function run(): Promise<BenchPart> {
     const figures = await measureInterleaved(cases, { rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, log })
     await setInatradeMode(gatewayServer, 'normal')
     await Promise.all([baseline.stop(), gatewayServer.stop()])
-    const drain = await measureDrain(await freshDatabase('drain'), started, log)
+    const drain = await measureDrain(await freshDatabase('drain'), sandbox, started, log)
     return report(cases, figures, drain)
   } finally {
     await Promise.all(servers.map((server) => server.stop()))
@@ -185,10 +192,24 @@ interface DrainFigures {
   ingestSeconds: number
   drainSeconds: number
   perSecond: number
+  workerStartSeconds: number
+  /** CPU time (user + system) of each process during the drain, per permit: where the time goes. */
+  cpuMicrosPerPermit: { gateway: number; stub: number }
 }
 
-async function measureDrain(databaseUrl: string, started: (...args: Parameters<typeof startServer>) => Promise<Server>, log: (line: string) => void): Promise<DrainFigures> {
-  const ingestServer = await started('gateway, enqueue only (PostgreSQL)', 'gateway-server.ts', gatewayEnv(databaseUrl, { JOB_WORKERS: 'false' }))
+/** User + system CPU seconds a process has used so far (Linux /proc; NaN elsewhere). */
+function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    // Fields 14 and 15 of stat (utime, stime), counted from the state field (3): indexes 11 and 12.
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+
+export async function measureDrain(databaseUrl: string, sandbox: Server, started: (...args: Parameters<typeof startServer>) => Promise<Server>, log: (line: string) => void): Promise<DrainFigures> {
+  const ingestServer = await started('gateway, enqueue only (PostgreSQL)', 'gateway-server.ts', gatewayEnv(databaseUrl, sandbox, { JOB_WORKERS: 'false' }))
   const ingest: Gateway = { server: ingestServer, token: await tokenFor(ingestServer) }
   const ingestStarted = performance.now()
   let next = 0
@@ -206,15 +227,26 @@ async function measureDrain(databaseUrl: string, started: (...args: Parameters<t
   try {
     const waiting = async () => Number((await db.query<{ n: string }>("select count(*) as n from permits where status = 'submitted'")).rows[0]!.n)
     if ((await waiting()) !== DRAIN_PERMITS) throw new Error(`expected ${DRAIN_PERMITS} queued permits before the drain, found ${await waiting()}`)
+    // The clock starts when the gateway is ready (its workers start then): the drain is the
+    // workers' pace; the start time is reported apart, as for every server of the bench.
+    const worker = await started('gateway with workers (PostgreSQL)', 'gateway-server.ts', gatewayEnv(databaseUrl, sandbox))
+    const cpuBefore = [processCpuSeconds(worker.pid), processCpuSeconds(sandbox.pid)]
     const drainStarted = performance.now()
-    const worker = await started('gateway with workers (PostgreSQL)', 'gateway-server.ts', gatewayEnv(databaseUrl))
     while ((await waiting()) > 0) {
       if (performance.now() - drainStarted > DRAIN_TIMEOUT_MS) throw new Error(`the drain did not finish within ${DRAIN_TIMEOUT_MS / 60_000} min`)
-      await new Promise((resolve) => setTimeout(resolve, 250))
+      await new Promise((resolve) => setTimeout(resolve, 100))
     }
     const drainSeconds = (performance.now() - drainStarted) / 1000
+    const cpu = [processCpuSeconds(worker.pid), processCpuSeconds(sandbox.pid)].map((after, index) => after - cpuBefore[index]!)
     await worker.stop()
-    return { permits: DRAIN_PERMITS, ingestSeconds, drainSeconds, perSecond: DRAIN_PERMITS / drainSeconds }
+    return {
+      permits: DRAIN_PERMITS,
+      ingestSeconds,
+      drainSeconds,
+      perSecond: DRAIN_PERMITS / drainSeconds,
+      workerStartSeconds: worker.startMs / 1000,
+      cpuMicrosPerPermit: { gateway: (cpu[0]! * 1e6) / DRAIN_PERMITS, stub: (cpu[1]! * 1e6) / DRAIN_PERMITS },
+    }
   } finally {
     await db.end()
   }
@@ -245,7 +277,7 @@ function report(cases: Named[], figures: Awaited<ReturnType<typeof measureInterl
       cases.map((entry, index) => [entry.label, fmtRate(figures[index]!.requestsPerSecond), fmtMicros(figures[index]!.p50), fmtMicros(figures[index]!.p99), String(figures[index]!.failures)]),
     ),
     '',
-    `e: ${drain.permits.toLocaleString('en-US')} queued submissions (taken in ${drain.ingestSeconds.toFixed(1)} s by a gateway with JOB_WORKERS=false) drained to the INATRADE stub in ${drain.drainSeconds.toFixed(1)} s by a gateway with workers, counted from its start: ${fmtRate(drain.perSecond)} permits/s.`,
+    `e: ${drain.permits.toLocaleString('en-US')} queued submissions (taken in ${drain.ingestSeconds.toFixed(1)} s by a gateway with JOB_WORKERS=false) drained to the INATRADE stub in ${drain.drainSeconds.toFixed(1)} s by a gateway with workers, counted from when it was ready (it started in ${drain.workerStartSeconds.toFixed(1)} s): ${fmtRate(drain.perSecond)} permits/s. CPU per permit during the drain: gateway ${Math.round(drain.cpuMicrosPerPermit.gateway)} µs, INATRADE stub ${Math.round(drain.cpuMicrosPerPermit.stub)} µs.`,
     '',
     markdownTable(['floor', 'ratio', 'floor', 'p99 ratio', 'verdict'], floors),
     failures.length ? `\nFAIL: non-2xx answers or socket errors in ${failures.map((entry) => entry.label).join(', ')}: those figures are not the case's.` : '',

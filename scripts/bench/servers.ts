@@ -6,8 +6,10 @@ import type { ChildMessage, MemoryFigures, ParentMessage } from './child-ipc.ts'
 export interface Server {
   name: string
   url: string
-  /** The gateway's own sandbox INATRADE stub (gateway servers only). */
+  /** The gateway's sandbox INATRADE stub (gateway and sandbox servers). */
   inatradeUrl?: string
+  /** OSS_URL, DJP_URL, INATRADE_URL (the sandbox server only): a gateway's environment. */
+  upstreams?: Record<string, string>
   pid: number
   /** Fork to listening, milliseconds. */
   startMs: number
@@ -40,8 +42,8 @@ function nextMessage(child: ChildProcess, accept: (message: ChildMessage) => boo
   })
 }
 
-/** Starts `script` (gateway-server.ts or baseline-server.ts) with `env`; resolves once it listens. */
-export async function startServer(name: string, script: 'gateway-server.ts' | 'baseline-server.ts', env: Record<string, string>): Promise<Server> {
+/** Starts `script` (gateway-server.ts, baseline-server.ts or sandbox-server.ts) with `env`; resolves once it listens. */
+export async function startServer(name: string, script: 'gateway-server.ts' | 'baseline-server.ts' | 'sandbox-server.ts', env: Record<string, string>): Promise<Server> {
   const started = performance.now()
   const child = fork(path.join(here, script), {
     env: { ...process.env, ...env },
@@ -66,6 +68,7 @@ export async function startServer(name: string, script: 'gateway-server.ts' | 'b
     name,
     url: `http://127.0.0.1:${ready.port}`,
     inatradeUrl: ready.inatradeUrl,
+    upstreams: ready.upstreams,
     pid: child.pid!,
     startMs: performance.now() - started,
     memoryAtReady: ready.memory,

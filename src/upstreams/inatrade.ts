@@ -125,7 +125,8 @@ export interface InatradeAdapter {
 }
 
 export function createInatradeAdapter(client: UpstreamClient): InatradeAdapter {
-  const submissionReader = responseReader('inatrade', 'application receipt', SubmissionReceiptSchema)
+  // Checked, not cleaned: submitApplication copies the four fields it returns (a backlog's drain reads thousands a second).
+  const submissionReader = responseReader('inatrade', 'application receipt', SubmissionReceiptSchema, { clean: false })
   const applicationReader = responseReader('inatrade', 'application', InatradeApplicationSchema)
   const reportReader = responseReader('inatrade', 'realisation report receipt', ReportReceiptSchema)
   const cancellationReader = responseReader('inatrade', 'cancellation', CancellationSchema)

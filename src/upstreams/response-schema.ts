@@ -25,11 +25,21 @@ export interface ResponseReader<T extends TSchema> {
   read(body: unknown): Static<T>
 }
 
-export function responseReader<T extends TSchema>(name: UpstreamName, what: string, schema: T): ResponseReader<T> {
+export interface ReaderOptions {
+  /**
+   * false: check only, for a caller that copies the fields it uses into a value of its own (so
+   * nothing unknown travels further anyway) and reads often: cleaning clones the body and walks
+   * it against the schema, the larger part of a read.
+   */
+  clean?: boolean
+}
+
+export function responseReader<T extends TSchema>(name: UpstreamName, what: string, schema: T, options: ReaderOptions = {}): ResponseReader<T> {
   const validator = Compile(schema)
+  const clean = options.clean ?? true
   return {
     read(body) {
-      if (validator.Check(body)) return validator.Clean(structuredClone(body)) as Static<T>
+      if (validator.Check(body)) return (clean ? validator.Clean(structuredClone(body)) : body) as Static<T>
       const problems = validator
         .Errors(body)
         .slice(0, 5)

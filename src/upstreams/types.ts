@@ -26,4 +26,6 @@ export interface UpstreamLogger {
   debug(obj: Record<string, unknown>, msg: string): void
   info(obj: Record<string, unknown>, msg: string): void
   warn(obj: Record<string, unknown>, msg: string): void
+  /** pino's: a child with other options (see http-client.ts for the redaction it skips). */
+  child?(bindings: Record<string, unknown>, options: { redact: string[] }): UpstreamLogger
 }

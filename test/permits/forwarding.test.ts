@@ -4,7 +4,7 @@
  * tell the story, and the permits it must leave alone.
  */
 import t from 'tap'
-import { applicationInput, forwardPermit, forwardingKey, operatorRetryForward } from '../../src/modules/permits/forwarding.ts'
+import { applicationInput, forwardPermit, forwardPermits, forwardingKey, operatorRetryForward } from '../../src/modules/permits/forwarding.ts'
 import { setupTestContext } from '../helpers/app.ts'
 import { deliveredCount, eventsOf, insertPermit, jobContext, permitOf, testJourneyDeps } from '../helpers/permits.ts'
 
@@ -41,6 +41,44 @@ t.test('a submitted permit is filed once, with its key, trace id and callback UR
   t.equal(sent[0]!.body.callbackUrl, 'https://gateway.example/v1/callbacks/inatrade')
   t.equal(sent[0]!.body.referenceNumber, permit.reference_number)
   t.match(sent[0]!.body.applicant, { nik: /^[0-9]{16}$/ }, 'the person in charge comes from OSS when the gateway holds none')
+})
+
+t.test('a batch is recorded as the one-permit path records each permit; skips and failures stay per job', async (t) => {
+  const single = await insertPermit(db)
+  await forwardPermit(deps, { permitId: single.id }, jobContext())
+  const batched = [await insertPermit(db), await insertPermit(db), await insertPermit(db)]
+  // An earlier step of the first one: its forwarding events continue its sequence.
+  await db
+    .insertInto('permit_events')
+    .values({ permit_id: batched[0]!.id, organisation_id: batched[0]!.organisation_id, sequence: 1, type: 'permit.submitted', status_to: 'submitted', actor_type: 'system', hop: 'gateway', outcome: 'succeeded', detail: '{}', trace_id: batched[0]!.trace_id })
+    .execute()
+  const down = await insertPermit(db, { nib: '8120000000008' })
+  const cancelled = await insertPermit(db, { status: 'cancelled' })
+  const jobs = [...batched, down, cancelled, batched[1]!].map((permit) => ({ data: { permitId: permit.id }, job: jobContext() }))
+
+  const outcomes = await forwardPermits(deps, jobs)
+  t.same([outcomes[0], outcomes[1], outcomes[2], outcomes[4], outcomes[5]], [undefined, undefined, undefined, undefined, undefined], 'forwarded, skipped (cancelled) and the duplicate job are done')
+  t.ok(outcomes[3] instanceof Error, 'INATRADE down: that job alone is retried')
+
+  const shape = (events: Awaited<ReturnType<typeof eventsOf>>) =>
+    events.map((e) => [e.type, e.status_from, e.status_to, e.actor_type, e.actor_id, e.hop, e.outcome, Object.keys(e.detail).sort()])
+  const expected = shape(await eventsOf(db, single.id))
+  for (const permit of batched) {
+    const after = await permitOf(db, permit.id)
+    t.equal(after.status, 'received')
+    t.match(after.inatrade_id, /^[0-9a-f-]{36}$/)
+    t.equal(after.forwarding_attempts, 1)
+    const events = await eventsOf(db, permit.id)
+    const forwarding = permit === batched[0] ? events.slice(1) : events
+    t.same(shape(forwarding), expected, 'the same events as one permit forwarded alone')
+    t.same(events.map((e) => e.sequence), events.map((_, index) => index + 1), 'gapless sequence')
+    t.ok(events.every((e) => e.trace_id === permit.trace_id))
+    t.equal(forwarding[0]!.detail.inatradeId, after.inatrade_id)
+    t.same(await deliveredCount(context.sandbox.inatradeUrl, forwardingKey(permit.id)), { total: 1, created: 1, replayed: 0 }, 'filed exactly once')
+  }
+  t.equal((await permitOf(db, down.id)).status, 'submitted')
+  t.same((await eventsOf(db, down.id)).map((e) => [e.type, e.outcome]), [['permit.forwarding_attempted', 'retrying']])
+  t.equal((await deliveredCount(context.sandbox.inatradeUrl, forwardingKey(cancelled.id))).total, 0, 'a cancelled permit is never sent')
 })
 
 t.test('a re-run after a crash between INATRADE answering and the commit files nothing new', async (t) => {

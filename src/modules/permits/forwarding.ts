@@ -188,9 +188,8 @@ async function recordAcknowledged(deps: JourneyDeps, sent: Sent[]): Promise<Sent
       })),
     ),
   )
-  for (const forward of received) {
-    if (moved.has(forward.permit.id)) deps.log.info({ permitId: forward.permit.id, inatradeId: forward.submission.inatradeId, attempt: forward.attempt, latencyMs: forward.latencyMs }, 'permit forwarded to INATRADE')
-  }
+  // One line per batch: each permit's own record of it is its `permit.forwarded` event.
+  if (moved.size > 0) deps.log.info({ permitIds: [...moved], count: moved.size }, 'permits forwarded to INATRADE')
   return sent.filter((forward) => !moved.has(forward.permit.id))
 }
 
