@@ -17,6 +17,7 @@ import meRoutes from './modules/me/routes.ts'
 import orgRoutes from './modules/orgs/routes.ts'
 import permitTypesPlugin from './modules/permit-types/plugin.ts'
 import permitJourneyRoutes from './modules/permits/journey-routes.ts'
+import notificationsPlugin from './modules/notifications/plugin.ts'
 import { registerPermitJourneyJobs } from './modules/permits/jobs.ts'
 import type { PermitTypeRegistry } from './modules/permit-types/registry.ts'
 import permitTypeRoutes from './modules/permit-types/routes.ts'
@@ -175,6 +176,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // INATRADE's callbacks and the licence document; the forward, cancel and reconcile jobs.
   await app.register(permitJourneyRoutes, { config })
   await registerPermitJourneyJobs(app, { config })
+  // Permit events become notifications and webhook deliveries (the fan-out pump).
+  await app.register(notificationsPlugin, { jobs: config.jobs })
   await app.register(registrationRoutes, {
     submissionBudgets: config.registration,
     guard: options.registrationGuard,

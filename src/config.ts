@@ -73,6 +73,8 @@ export interface PermitJourneySettings {
  */
 export interface JobSettings {
   workers: boolean
+  /** How often the notifications fan-out looks for new permit events when idle (it runs where workers run). */
+  fanOutIntervalMs: number
   /** Jobs of one queue run at once in this instance. */
   concurrency: number
   /** How often an idle worker looks for due jobs (a new job wakes it at once through LISTEN/NOTIFY; retries and deferred jobs wait for the poll). */
@@ -280,6 +282,7 @@ function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
 function parseJobSettings(env: Env, server: boolean): JobSettings {
   return {
     workers: parseBoolean(env, 'JOB_WORKERS', true),
+    fanOutIntervalMs: parseInteger(env, 'NOTIFICATIONS_FANOUT_INTERVAL_MS', 500, 50, 60_000),
     concurrency: parseInteger(env, 'JOB_CONCURRENCY', server ? 8 : 2, 1, 100),
     // pg-boss polls no faster than every 500 ms.
     pollIntervalMs: parseInteger(env, 'JOB_POLL_INTERVAL_MS', 2000, 500, 600_000),

@@ -144,9 +144,10 @@ t.test('permit reconciliation: how long a permit may stay still, and how many ar
 })
 
 t.test('job engine: workers on, small concurrency on the embedded database, larger on a server, validated', async (t) => {
-  t.same(loadConfig({}).jobs, { workers: true, concurrency: 2, pollIntervalMs: 2000 })
+  t.same(loadConfig({}).jobs, { workers: true, fanOutIntervalMs: 500, concurrency: 2, pollIntervalMs: 2000 })
   t.equal(loadConfig({ DATABASE_URL: 'postgres://db.internal/gw' }).jobs.concurrency, 8)
-  t.same(loadConfig({ JOB_WORKERS: 'false', JOB_CONCURRENCY: '4', JOB_POLL_INTERVAL_MS: '500' }).jobs, { workers: false, concurrency: 4, pollIntervalMs: 500 })
+  t.same(loadConfig({ JOB_WORKERS: 'false', JOB_CONCURRENCY: '4', JOB_POLL_INTERVAL_MS: '500', NOTIFICATIONS_FANOUT_INTERVAL_MS: '100' }).jobs, { workers: false, fanOutIntervalMs: 100, concurrency: 4, pollIntervalMs: 500 })
+  t.equal((t.throws(() => loadConfig({ NOTIFICATIONS_FANOUT_INTERVAL_MS: '10' })) as ConfigError).variable, 'NOTIFICATIONS_FANOUT_INTERVAL_MS')
   t.equal((t.throws(() => loadConfig({ JOB_WORKERS: 'no' })) as ConfigError).variable, 'JOB_WORKERS')
   t.equal((t.throws(() => loadConfig({ JOB_CONCURRENCY: '0' })) as ConfigError).variable, 'JOB_CONCURRENCY')
   t.equal((t.throws(() => loadConfig({ JOB_POLL_INTERVAL_MS: '100' })) as ConfigError).variable, 'JOB_POLL_INTERVAL_MS', 'pg-boss polls no faster than every 500 ms')

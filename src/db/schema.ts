@@ -5,6 +5,7 @@
 import type { ColumnType, Generated } from 'kysely'
 import type { AccountContactsWithVerifiedEmail, AccountSecurityTokenColumns, AccountSecurityUserColumns, FederatedLinkRequestsTable } from './tables/accounts.ts'
 import type { LockoutTables } from './tables/lockout.ts'
+import type { NotificationTables } from './tables/notifications.ts'
 import type { PermitTables } from './tables/permits.ts'
 import type { RbacOrganisationColumns, RbacTables, RbacUserColumns } from './tables/rbac.ts'
 import type { RegistrationMailColumns, RegistrationOrganisationColumns, RegistrationTables } from './tables/registration.ts'
@@ -111,7 +112,7 @@ export interface UsernameCountersTable {
   last_value: number
 }
 
-export interface Database extends RbacTables, RegistrationTables, LockoutTables, PermitTables {
+export interface Database extends RbacTables, RegistrationTables, LockoutTables, PermitTables, NotificationTables {
   username_counters: UsernameCountersTable
   organisations: OrganisationsTable
   users: UsersTable

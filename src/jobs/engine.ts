@@ -96,9 +96,10 @@ export class PgBossJobEngine implements JobEngine {
         // A new job wakes an idle worker at once (LISTEN/NOTIFY, in-process on PGlite); polling stays the floor.
         notify: true,
       }
-      // `short`: at most one *waiting* job per singletonKey, what SendOptions.singletonKey promises.
+      // `short`: at most one *waiting* job per singletonKey, what SendOptions.singletonKey promises;
+      // `stately` also one running (queues.ts).
       if (await this.boss.getQueue(queue.name)) await this.boss.updateQueue(queue.name, settings)
-      else await this.boss.createQueue(queue.name, { policy: 'short', ...settings })
+      else await this.boss.createQueue(queue.name, { policy: queue.policy ?? 'short', ...settings })
     }
     running.push(this)
   }

@@ -29,6 +29,11 @@ export interface QueuePolicy {
   expireInSeconds: number
   /** Dead letter queue: failed for good, kept for operators. */
   deadLetter: string
+  /**
+   * pg-boss's policy per singletonKey: `short` (default) keeps at most one job waiting;
+   * `stately` also runs at most one at a time, so the jobs of one key run in order.
+   */
+  policy?: 'short' | 'stately'
 }
 
 /** Dead-lettered jobs stay this long (30 days) for an operator to retry. */
@@ -47,6 +52,12 @@ export const QUEUES = {
   permitReconcile: policy('permit.reconcile', { retryLimit: 5, retryDelay: 30, retryDelayMax: 15 * 60, expireInSeconds: 90 }),
   /** `{ permitId }`: tell INATRADE a permit was cancelled before a decision. */
   permitCancel: policy('permit.cancel', { retryLimit: 8, retryDelay: 5, retryDelayMax: 10 * 60, expireInSeconds: 90 }),
+  /**
+   * `{ webhookId, subjectId }`: deliver one endpoint's pending messages about one permit, in
+   * sequence order. One job at a time per endpoint and permit (stately), so a receiver sees a
+   * permit's steps in order; retried for about three days (backoff capped at 6 h).
+   */
+  webhookDeliver: { ...policy('webhook.deliver', { retryLimit: 20, retryDelay: 30, retryDelayMax: 6 * 60 * 60, expireInSeconds: 120 }), policy: 'stately' },
   /** `{}`: delete idempotency keys past their 24 h (hourly, pg-boss cron: once across instances). */
   idempotencySweep: policy('idempotency.sweep', { retryLimit: 2, retryDelay: 60, retryDelayMax: 10 * 60, expireInSeconds: 120 }),
 } as const satisfies Record<string, QueuePolicy>

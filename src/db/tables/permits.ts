@@ -89,6 +89,8 @@ export interface PermitEventsTable {
   detail: OptionalJson<Record<string, unknown>>
   trace_id: string
   occurred_at: Timestamp
+  /** Set by the notifications fan-out once it handled the event (0012). */
+  fanned_out_at: ColumnType<Date | null, Date | null | undefined, Date | null>
 }
 
 export interface IdempotencyKeysTable {

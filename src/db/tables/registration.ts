@@ -112,6 +112,8 @@ export interface AccountContactsTable {
   notification_channels: ColumnType<string[], string[] | undefined, string[]>
   completed_at: Date | null
   updated_at: Timestamp
+  /** The language of the user's email and SMS notifications (0012). */
+  language: ColumnType<'id' | 'en', 'id' | 'en' | undefined, 'id' | 'en'>
 }
 
 export interface MobileVerificationsTable {
