@@ -187,6 +187,51 @@ export function claimedKeyCompletion(trx: Transaction<Database>, scope: Idempote
     .returning(sql<number>`1`.as('stored'))
 }
 
+/** Thrown by a key claim inside the pipeline when the key already answered this body: the request replays it. */
+export class KeyAnswered extends Error {
+  readonly answer: StoredAnswer
+  constructor(answer: StoredAnswer) {
+    super('the Idempotency-Key already answered this request')
+    this.answer = answer
+  }
+}
+
+export const KEY_ERRORS = new Set(['IDEMPOTENCY_KEY_IN_FLIGHT', 'IDEMPOTENCY_KEY_REUSED'])
+
+/**
+ * How a request holds its Idempotency-Key. In the steady state (every look-up
+ * cached) it never claims it: the statement that stores the permit writes the key `completed`, so
+ * an accepted submission is one transaction. It claims the key (`in_flight`, committed at once)
+ * only before a slow step: an upstream call, so a retry sent meanwhile is 409; or after that
+ * statement met the key, to replay, refuse or take it over.
+ * The submission (service.ts) is its user: claim() is its pipeline's beforeUpstreamCall.
+ */
+export class KeyHold {
+  claimed = false
+  readonly #db: Kysely<Database>
+  readonly scope: IdempotencyScope
+
+  constructor(db: Kysely<Database>, scope: IdempotencyScope) {
+    this.#db = db
+    this.scope = scope
+  }
+
+  /** Throws KeyAnswered for a replay, 422/409 as claimIdempotencyKey does. */
+  async claim(): Promise<void> {
+    if (this.claimed) return
+    const claim = await claimIdempotencyKey(this.#db, this.scope)
+    if (claim.kind === 'replay') throw new KeyAnswered(claim.answer)
+    this.claimed = true
+  }
+
+  /** After a failure: frees a claimed key; else returns the key's earlier answer to this body, if any. */
+  async afterFailure(): Promise<StoredAnswer | undefined> {
+    if (!this.claimed) return answerOfKey(this.#db, this.scope)
+    await releaseIdempotencyKey(this.#db, this.scope)
+    return undefined
+  }
+}
+
 /** Frees a key whose request failed, so the client may retry with it. */
 export async function releaseIdempotencyKey(db: Db, scope: IdempotencyScope): Promise<void> {
   const id = where(scope)

@@ -22,16 +22,7 @@ import type { UpstreamCallContext } from '../../upstreams/types.ts'
 import { forbidden, requireOrgRight } from '../orgs/authorize.ts'
 import { checksFailed, runPermitChecks } from './checks/index.ts'
 import type { CheckResult, PermitCheckContext, PermitTypeSource } from './checks/types.ts'
-import {
-  answerOfKey,
-  claimedKeyCompletion,
-  claimIdempotencyKey,
-  completedKeyInsert,
-  idempotencyKeyInFlight,
-  releaseIdempotencyKey,
-  type IdempotencyScope,
-  type StoredAnswer,
-} from './idempotency.ts'
+import { claimedKeyCompletion, completedKeyInsert, idempotencyKeyInFlight, KEY_ERRORS, KeyAnswered, KeyHold, type StoredAnswer } from './idempotency.ts'
 import type { EventActor } from './journey.ts'
 import { firstEventRows, lockPermit, moveStatus, recordEvent } from './journey.ts'
 import type { OrganisationDirectory } from './organisations.ts'
@@ -197,50 +188,6 @@ export interface SubmitInput {
 
 export interface SubmitAnswer extends StoredAnswer {
   replayed: boolean
-}
-
-/** Thrown by a key claim inside the pipeline when the key already answered this body: the request replays it. */
-class KeyAnswered extends Error {
-  readonly answer: StoredAnswer
-  constructor(answer: StoredAnswer) {
-    super('the Idempotency-Key already answered this request')
-    this.answer = answer
-  }
-}
-
-const KEY_ERRORS = new Set(['IDEMPOTENCY_KEY_IN_FLIGHT', 'IDEMPOTENCY_KEY_REUSED'])
-
-/**
- * How a submission holds its Idempotency-Key (idempotency.ts). In the steady state (every look-up
- * cached) it never claims it: the statement that stores the permit writes the key `completed`, so
- * an accepted submission is one transaction. It claims the key (`in_flight`, committed at once)
- * only before a slow step: an upstream call, so a retry sent meanwhile is 409; or after that
- * statement met the key, to replay, refuse or take it over.
- */
-class KeyHold {
-  claimed = false
-  readonly #db: Kysely<Database>
-  readonly scope: IdempotencyScope
-
-  constructor(db: Kysely<Database>, scope: IdempotencyScope) {
-    this.#db = db
-    this.scope = scope
-  }
-
-  /** Throws KeyAnswered for a replay, 422/409 as claimIdempotencyKey does. */
-  async claim(): Promise<void> {
-    if (this.claimed) return
-    const claim = await claimIdempotencyKey(this.#db, this.scope)
-    if (claim.kind === 'replay') throw new KeyAnswered(claim.answer)
-    this.claimed = true
-  }
-
-  /** After a failure: frees a claimed key; else returns the key's earlier answer to this body, if any. */
-  async afterFailure(): Promise<StoredAnswer | undefined> {
-    if (!this.claimed) return answerOfKey(this.#db, this.scope)
-    await releaseIdempotencyKey(this.#db, this.scope)
-    return undefined
-  }
 }
 
 export async function submitPermit(deps: PermitDeps, input: SubmitInput): Promise<SubmitAnswer> {
