@@ -19,6 +19,7 @@ import {
   type PermitListQuery,
   type PermitSubmission,
 } from './schemas.ts'
+import { organisationDirectory, type OrganisationDirectory } from './organisations.ts'
 import { cancelPermit, getPermit, listEvents, listOrgPermits, submitPermit, validatePermit, type PermitDeps } from './service.ts'
 
 /**
@@ -50,7 +51,8 @@ export interface PermitRoutesOptions {
 export default async function permitRoutes(app: FastifyInstance, options: PermitRoutesOptions): Promise<void> {
   const receipts = receiptSigner(app.oidcKeys, issuerOf(options.config))
   // Read per request: the job engine's plugin may be registered after this one.
-  const deps = (): PermitDeps => ({ db: app.db, upstreams: app.upstreams, types: app.permitTypes, jobs: app.jobs, receipts })
+  let organisations: OrganisationDirectory | undefined
+  const deps = (): PermitDeps => ({ db: app.db, upstreams: app.upstreams, types: app.permitTypes, jobs: app.jobs, receipts, organisations: (organisations ??= organisationDirectory(app.db)) })
 
   app.post<{ Body: PermitSubmission; Headers: { 'idempotency-key'?: string } }>(
     '/v1/permits',

@@ -27,7 +27,8 @@ export function ownerView(row: PermitRow, now: Date = new Date()) {
     status: row.status,
     statusUrl: permitUrl(row.id),
     eventsUrl: permitEventsUrl(row.id),
-    applicant: row.applicant,
+    // Field by field: the row also keeps the person in charge (a NIK), which is not the API's to show.
+    applicant: { nib: row.applicant.nib, npwp: row.applicant.npwp, name: row.applicant.name, address: row.applicant.address },
     payload: row.payload,
     surveyorNib: row.surveyor_nib,
     insurerNib: row.insurer_nib,
