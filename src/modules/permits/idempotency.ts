@@ -150,7 +150,7 @@ export async function claimIdempotencyKey(db: Kysely<Database>, scope: Idempoten
  * reads the key with `claimIdempotencyKey`). A key expired but not yet swept also conflicts: it
  * is dealt with there.
  */
-export function completedKeyInsert(trx: Transaction<Database>, scope: IdempotencyScope, answer: StoredAnswer, now: Date = new Date()) {
+export function completedKeyInsert(trx: Db, scope: IdempotencyScope, answer: StoredAnswer, now: Date = new Date()) {
   return trx
     .insertInto('idempotency_keys')
     .values({
@@ -174,7 +174,7 @@ export function completedKeyInsert(trx: Transaction<Database>, scope: Idempotenc
  * it is still in flight, none when it is gone or completed meanwhile (a holder whose lock passed
  * lost it to a retry that finished first), and then nothing else is stored.
  */
-export function claimedKeyCompletion(trx: Transaction<Database>, scope: IdempotencyScope, answer: StoredAnswer) {
+export function claimedKeyCompletion(trx: Db, scope: IdempotencyScope, answer: StoredAnswer) {
   const id = where(scope)
   return trx
     .updateTable('idempotency_keys')

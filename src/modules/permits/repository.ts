@@ -4,6 +4,7 @@ import { afterCursor, keysetPosition } from '../../db/keyset.ts'
 import type { Database } from '../../db/schema.ts'
 import type { PermitApplicant, PermitDocumentRef, PermitEventsTable, PermitStatus, PermitsTable } from '../../db/tables/permits.ts'
 import type { Cursor } from '../../http/pagination.ts'
+import type { JobInsertStatement } from '../../jobs/types.ts'
 import type { SubmittingOrganisation } from './checks/types.ts'
 import type { firstEventRows } from './journey.ts'
 
@@ -37,6 +38,11 @@ export interface SubmissionRows {
    * in the same statement: the permit and its events are inserted only when it returns a row.
    */
   onlyIf?: OperationNodeSource
+  /**
+   * The forwarding job's own pg-boss insert (JobEngine.insertStatement), folded in as one more
+   * CTE guarded like the events: the whole submission is then one statement, atomic on its own.
+   */
+  job?: JobInsertStatement
 }
 
 const NIK_PATTERN = '^[0-9]{16}$'
@@ -48,7 +54,7 @@ const NIK_PATTERN = '^[0-9]{16}$'
  * insert. Returns whether the permit was inserted (false only when `onlyIf` returned nothing).
  * A second permit with the organisation's clientReference fails with 23505, as a plain insert would.
  */
-export async function insertSubmission(trx: Transaction<Database>, rows: SubmissionRows): Promise<boolean> {
+export async function insertSubmission(db: Db, rows: SubmissionRows): Promise<boolean> {
   const permitColumns = Object.keys(rows.permit)
   const eventColumns = Object.keys(rows.events[0] ?? {})
   const refs = (names: string[], alias?: string) => sql.join(names.map((name) => sql.ref(alias ? `${alias}.${name}` : name)))
@@ -71,8 +77,9 @@ export async function insertSubmission(trx: Transaction<Database>, rows: Submiss
       insert into permit_events (${refs(eventColumns)})
       select ${refs(eventColumns, 'r')} from jsonb_populate_recordset(null::permit_events, ${JSON.stringify(rows.events)}::jsonb) r
       where exists (select 1 from p)
-    )
-    select exists (select 1 from p) as inserted`.execute(trx)
+    )${rows.job ? sql`,
+    job as (${sql.raw(rows.job.head)}${rows.job.param}${sql.raw(rows.job.beforeConflict)} where exists (select 1 from p) ${sql.raw(rows.job.conflict)})` : sql``}
+    select exists (select 1 from p) as inserted`.execute(db)
   return result.rows[0]?.inserted === true
 }
 

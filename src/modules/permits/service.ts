@@ -105,8 +105,10 @@ export function newReferenceNumber(now: Date): string {
 }
 
 /** The forwarding job of a new permit, enqueued in its transaction (the one place that names the queue). */
+export const forwardingSingletonKey = (permitId: string): string => `permit:${permitId}`
+
 export async function enqueueForwarding(trx: Transaction<Database>, jobs: JobEngine, permitId: string): Promise<void> {
-  await jobs.send(trx, FORWARD_QUEUE, { permitId }, { singletonKey: `permit:${permitId}` })
+  await jobs.send(trx, FORWARD_QUEUE, { permitId }, { singletonKey: forwardingSingletonKey(permitId) })
 }
 
 /** Tells INATRADE of a cancellation (the inatrade module's worker), in the cancel's transaction. */
@@ -301,7 +303,11 @@ async function acceptSubmission(deps: PermitDeps, input: SubmitInput, organisati
   const rows = { permit, events, submitterUserId: principal.kind === 'user' ? principal.subject : undefined }
 
   for (let attempt = 1; ; attempt++) {
-    if (await storeSubmission(deps, rows, key, answer, now)) return { ...answer, replayed: false }
+    if (await storeSubmission(deps, rows, key, answer, now)) {
+      // The forward queue does not NOTIFY (src/jobs/queues.ts): this instance's workers start now, others at their poll.
+      deps.jobs.wake(FORWARD_QUEUE)
+      return { ...answer, replayed: false }
+    }
     // The key exists (or our claim was lost): the claim replays it (KeyAnswered), refuses (422/409)
     // or takes it over, and the permit is stored again under the claimed key.
     if (!key || attempt === STORE_ATTEMPTS) throw idempotencyKeyInFlight()
@@ -315,11 +321,16 @@ async function acceptSubmission(deps: PermitDeps, input: SubmitInput, organisati
  * the permit and its first events in one statement, then the forwarding job: BEGIN, that
  * statement, the job, COMMIT. False, with nothing stored, when the statement met the key.
  */
-async function storeSubmission(deps: PermitDeps, rows: Omit<SubmissionRows, 'onlyIf'>, key: KeyHold | undefined, answer: StoredAnswer, now: Date): Promise<boolean> {
+async function storeSubmission(deps: PermitDeps, rows: Omit<SubmissionRows, 'onlyIf' | 'job'>, key: KeyHold | undefined, answer: StoredAnswer, now: Date): Promise<boolean> {
+  const guard = (db: Kysely<Database> | Transaction<Database>) =>
+    key && (key.claimed ? claimedKeyCompletion(db, key.scope, answer) : completedKeyInsert(db, key.scope, answer, now))
   try {
+    // Preferably one statement with the job folded in (one round trip, no BEGIN/COMMIT); else a
+    // transaction around the statement and the job's own insert.
+    const job = await deps.jobs.insertStatement(FORWARD_QUEUE, { permitId: rows.permit.id }, { singletonKey: forwardingSingletonKey(rows.permit.id) })
+    if (job) return await insertSubmission(deps.db, { ...rows, onlyIf: guard(deps.db), job })
     return await deps.db.transaction().execute(async (trx) => {
-      const onlyIf = key && (key.claimed ? claimedKeyCompletion(trx, key.scope, answer) : completedKeyInsert(trx, key.scope, answer, now))
-      if (!(await insertSubmission(trx, { ...rows, onlyIf }))) return false
+      if (!(await insertSubmission(trx, { ...rows, onlyIf: guard(trx) }))) return false
       await enqueueForwarding(trx, deps.jobs, rows.permit.id)
       return true
     })
