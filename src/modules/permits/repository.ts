@@ -83,8 +83,43 @@ export async function insertSubmission(db: Db, rows: SubmissionRows): Promise<bo
   return result.rows[0]?.inserted === true
 }
 
-export async function findPermit(db: Db, permitId: string): Promise<PermitRow | undefined> {
-  return db.selectFrom('permits').selectAll().where('id', '=', permitId).executeTakeFirst()
+/**
+ * What a read needs: the columns of the owner's and partner's views and of the access check. Not
+ * `selectAll()`: node-postgres describes and parses every column of every row it receives, and
+ * the bookkeeping columns (submission hash, submitter, updated_at) are never shown.
+ */
+const VIEW_COLUMNS = [
+  'id',
+  'organisation_id',
+  'surveyor_organisation_id',
+  'insurer_organisation_id',
+  'reference_number',
+  'permit_type',
+  'client_reference',
+  'status',
+  'applicant',
+  'payload',
+  'surveyor_nib',
+  'insurer_nib',
+  'documents',
+  'receipt',
+  'trace_id',
+  'inatrade_id',
+  'decision_reason',
+  'licence',
+  'forwarding_attempts',
+  'last_forwarding_error',
+  'submitted_at',
+  'due_at',
+  'status_changed_at',
+  'decided_at',
+] as const satisfies readonly (keyof PermitsTable)[]
+
+/** A permit as the read paths (views, access checks) use it. */
+export type PermitViewRow = Pick<PermitRow, (typeof VIEW_COLUMNS)[number]>
+
+export async function findPermit(db: Db, permitId: string): Promise<PermitViewRow | undefined> {
+  return db.selectFrom('permits').select(VIEW_COLUMNS).where('id', '=', permitId).executeTakeFirst()
 }
 
 export async function findPermitByClientReference(db: Db, organisationId: string, clientReference: string): Promise<{ id: string } | undefined> {
