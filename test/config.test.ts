@@ -13,7 +13,7 @@ t.test('defaults give a sandbox gateway on 127.0.0.1:3000 with an embedded datab
 })
 
 t.test('real upstream URLs turn sandbox mode off and require the callback secret', async (t) => {
-  const env = { OSS_URL: 'https://oss.example/', DJP_URL: 'https://djp.example', INATRADE_URL: 'https://inatrade.example', OIDC_JWKS: JSON.stringify({ keys: [{ kty: 'RSA', d: 'x' }] }), OIDC_COOKIE_KEYS: 'k'.repeat(32) }
+  const env = { OSS_URL: 'https://oss.example/', DJP_URL: 'https://djp.example', INATRADE_URL: 'https://inatrade.example', OIDC_JWKS: JSON.stringify({ keys: [{ kty: 'RSA', d: 'x' }] }), OIDC_COOKIE_KEYS: 'k'.repeat(32), WEBHOOK_SECRET_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=' }
   t.throws(() => loadConfig(env), /INATRADE_CALLBACK_SECRET/)
   const config = loadConfig({ ...env, INATRADE_CALLBACK_SECRET: 's3cret' })
   t.equal(config.sandbox, false)
@@ -44,7 +44,7 @@ t.test('credentials in a bad URL are not echoed', async (t) => {
   t.notMatch(error.message, /hunter2/)
 })
 
-const REAL = { OIDC_JWKS: JSON.stringify({ keys: [{ kty: 'RSA', d: 'x' }] }), OIDC_COOKIE_KEYS: 'k'.repeat(32), INATRADE_CALLBACK_SECRET: 's3cret' }
+const REAL = { OIDC_JWKS: JSON.stringify({ keys: [{ kty: 'RSA', d: 'x' }] }), OIDC_COOKIE_KEYS: 'k'.repeat(32), INATRADE_CALLBACK_SECRET: 's3cret', WEBHOOK_SECRET_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=' }
 
 t.test('sandbox mode: the default only when no upstream is configured, SANDBOX=true otherwise', async (t) => {
   t.equal(loadConfig({}).sandbox, true, 'nothing configured: sandbox')
