@@ -69,7 +69,7 @@ export async function deliverPending(deps: DeliveryDeps, data: DeliverJobData, j
     }
     const now = deps.now()
     const body = JSON.stringify(delivery.payload)
-    const result = await deps.sender.send(hook.url, { id: delivery.id, body, secrets: signingSecrets(deps, hook, now) }, now)
+    const result = await deps.sender.send(hook.url, { id: delivery.id, body, secrets: signingSecrets(deps, hook, now) })
     await deps.db.transaction().execute((trx) => repo.recordAttempt(trx, delivery.id, { attemptedAt: now, ...result }, result.outcome === 'delivered' ? 'delivered' : 'pending'))
     if (result.outcome === 'delivered') {
       if (hook.failing_since) {
@@ -185,7 +185,7 @@ export async function ping(deps: Pick<DeliveryDeps, 'db' | 'secrets' | 'sender' 
     })
     .returning('id')
     .executeTakeFirstOrThrow()
-  const result = await deps.sender.send(hook.url, { id: delivery.id, body: JSON.stringify(payload), secrets: signingSecrets(deps, hook, now) }, now)
+  const result = await deps.sender.send(hook.url, { id: delivery.id, body: JSON.stringify(payload), secrets: signingSecrets(deps, hook, now) })
   await deps.db.transaction().execute((trx) => repo.recordAttempt(trx, delivery.id, { attemptedAt: now, ...result }, result.outcome))
   return { deliveryId: delivery.id, attemptedAt: now, ...result }
 }

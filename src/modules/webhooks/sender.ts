@@ -36,7 +36,8 @@ export interface WebhookMessage {
 }
 
 export interface WebhookSender {
-  send(url: string, message: WebhookMessage, now?: Date): Promise<AttemptResult>
+  /** Signed at the wall clock's time: receivers refuse timestamps far from their own now. */
+  send(url: string, message: WebhookMessage): Promise<AttemptResult>
   close(): Promise<void>
 }
 
@@ -78,7 +79,7 @@ export function createSender(options: SenderOptions): WebhookSender {
     keepAliveTimeout: 4_000,
   })
 
-  async function send(url: string, message: WebhookMessage, now = new Date()): Promise<AttemptResult> {
+  async function send(url: string, message: WebhookMessage): Promise<AttemptResult> {
     const started = performance.now()
     const latency = () => Math.round(performance.now() - started)
     const target = new URL(url)
@@ -90,7 +91,7 @@ export function createSender(options: SenderOptions): WebhookSender {
         method: 'POST',
         dispatcher: agent,
         signal: AbortSignal.timeout(options.timeoutMs),
-        headers: { 'content-type': 'application/json', 'user-agent': 'INSW-Gateway-Webhooks/1', ...signatureHeaders(message, now) },
+        headers: { 'content-type': 'application/json', 'user-agent': 'INSW-Gateway-Webhooks/1', ...signatureHeaders(message, new Date()) },
         body: message.body,
       })
       const chunks: Buffer[] = []
