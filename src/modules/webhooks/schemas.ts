@@ -81,7 +81,8 @@ export type CreateWebhook = Static<typeof CreateWebhookSchema>
 export const UpdateWebhookSchema = Type.Object(
   {
     url: Type.Optional(url),
-    description: Type.Optional(Type.Union([description, Type.Null()])),
+    // Null first: with type coercion on, a null would otherwise be coerced to the string branch ("").
+    description: Type.Optional(Type.Union([Type.Null(), description])),
     eventTypes: Type.Optional(eventTypes),
     enabled: Type.Optional(Type.Boolean({ description: 'Enabling again sends the messages that waited, in order, and clears the failing period.' })),
   },
