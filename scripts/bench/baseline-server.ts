@@ -50,6 +50,6 @@ app.get<{ Params: { id: string } }>('/document/:id', async (request, reply) => {
   const [row] = await query('select id, body, created_at from bench_documents where id = $1', [Number(request.params.id)])
   return row ?? reply.code(404).send({ missing: true })
 })
-await app.listen({ port: 0, host: '127.0.0.1' })
+await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })
 answerParent()
 send({ type: 'ready', port: (app.server.address() as { port: number }).port, memory: memoryFigures(false) })

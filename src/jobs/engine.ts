@@ -19,7 +19,7 @@ import type { JobSettings } from '../config.ts'
 import type { DatabaseHandle } from '../db/database.ts'
 import type { Database } from '../db/schema.ts'
 import { DEAD_LETTER_RETENTION_SECONDS, QUEUE_POLICIES, type QueuePolicy } from './queues.ts'
-import { RetryLater, type BatchHandler, type BatchWorkOptions, type Executor, type JobEngine, type JobHandler, type SendOptions, type WorkHooks } from './types.ts'
+import { RetryLater, type BatchHandler, type BatchWorkOptions, type Executor, type JobEngine, type JobHandler, type JobInsertStatement, type SendOptions, type WorkHooks } from './types.ts'
 
 /** The PostgreSQL schema pg-boss keeps its tables in (store.ts reads them for operators). */
 export const JOBS_SCHEMA = 'pgboss'
@@ -64,6 +64,8 @@ export class PgBossJobEngine implements JobEngine {
   readonly boss: PgBoss
   readonly policies: ReadonlyMap<string, QueuePolicy>
   readonly #handlers = new Map<string, Registered>()
+  /** pg-boss worker ids of this instance, per queue (for wake). */
+  readonly #workerIds = new Map<string, string>()
   readonly #db: Kysely<Database>
   readonly #settings: JobSettings
   readonly #log: Log
@@ -93,8 +95,9 @@ export class PgBossJobEngine implements JobEngine {
         retryDelayMax: queue.retryDelayMax,
         expireInSeconds: Math.min(queue.expireInSeconds, this.#settings.expireSecondsMax ?? Infinity),
         deadLetter: queue.deadLetter,
-        // A new job wakes an idle worker at once (LISTEN/NOTIFY, in-process on PGlite); polling stays the floor.
-        notify: true,
+        // A new job wakes an idle worker at once (LISTEN/NOTIFY, in-process on PGlite); polling stays the
+        // floor. Not for the busiest queues (queues.ts says why): their senders call wake().
+        notify: queue.notify ?? true,
       }
       // `short`: at most one *waiting* job per singletonKey, what SendOptions.singletonKey promises;
       // `stately` also one running (queues.ts).
@@ -112,6 +115,20 @@ export class PgBossJobEngine implements JobEngine {
       // A `short` queue treats every keyless job as one key: a fresh key keeps them apart.
       singletonKey: options.singletonKey ?? crypto.randomUUID(),
     })
+  }
+
+  async insertStatement<T extends object>(queue: string, data: T, options: SendOptions = {}): Promise<JobInsertStatement | undefined> {
+    if (this.#policy(queue).notify ?? true) return undefined
+    // pg-boss builds its statement and hands it to the adapter; this one keeps it instead of running it.
+    let captured: { text: string; values: unknown[] } | undefined
+    const capture = {
+      executeSql: async (text: string, values: unknown[] = []) => {
+        captured = { text, values }
+        return { rows: [{ id: 'folded' }] }
+      },
+    }
+    await this.boss.send(queue, data, { db: capture, startAfter: options.startAfter, singletonKey: options.singletonKey ?? crypto.randomUUID() })
+    return captured && splitJobInsert(captured.text, captured.values)
   }
 
   work<T extends object>(queue: string, handler: JobHandler<T>, hooks: WorkHooks<T> = {}): void {
@@ -154,9 +171,14 @@ export class PgBossJobEngine implements JobEngine {
     return policy
   }
 
+  wake(queue: string): void {
+    const workerId = this.#workerIds.get(queue)
+    if (workerId) this.boss.notifyWorker(workerId)
+  }
+
   async #startWorker(queue: string): Promise<void> {
     const { batchSize } = this.#handlers.get(queue)!
-    await this.boss.work(
+    const workerId = await this.boss.work(
       queue,
       {
         includeMetadata: true,
@@ -178,6 +200,7 @@ export class PgBossJobEngine implements JobEngine {
       },
       (jobs) => this.#runBatch(queue, jobs as JobWithMetadata<object>[]),
     )
+    this.#workerIds.set(queue, workerId)
   }
 
   async #runBatch(queue: string, jobs: JobWithMetadata<object>[]): Promise<JobResult[]> {
@@ -224,6 +247,19 @@ export class PgBossJobEngine implements JobEngine {
     })
     this.#log.info({ queue, jobId: job.id, until: until.toISOString(), reason: later.reason }, 'job deferred')
   }
+}
+
+const JOB_INSERT = /^(\s*INSERT INTO [\s\S]+json_to_recordset\()\$1(::text::json\)[\s\S]+?)(ON CONFLICT DO NOTHING\s+RETURNING id)\s*$/
+
+/**
+ * The pieces of pg-boss 12's plain job insert (plans.insertJobs without NOTIFY). Anything else
+ * (another pg-boss version, another shape) is undefined, and callers fall back to `send`; a test
+ * pins the shape, so an upgrade that changes it is seen at once.
+ */
+export function splitJobInsert(text: string, values: unknown[]): JobInsertStatement | undefined {
+  const match = JOB_INSERT.exec(text)
+  if (!match || values.length !== 1 || typeof values[0] !== 'string') return undefined
+  return { head: match[1]!, param: values[0], beforeConflict: match[2]!, conflict: match[3]! }
 }
 
 function bossOptions(database: DatabaseHandle, settings: JobSettings): ConstructorOptions {

@@ -34,6 +34,14 @@ export interface QueuePolicy {
    * `stately` also runs at most one at a time, so the jobs of one key run in order.
    */
   policy?: 'short' | 'stately'
+  /**
+   * Wake idle workers of every instance with LISTEN/NOTIFY when a job is sent (default true).
+   * Off for the queues fed at hundreds of jobs a second (forwarding, webhook deliveries): on
+   * PostgreSQL up to 16 a transaction that NOTIFYs holds one cluster-wide lock from before its
+   * commit to after its WAL flush, so every submission would wait for the others' commits in
+   * turn. Those queues are woken in-process (JobEngine.wake) and polled by other instances.
+   */
+  notify?: boolean
 }
 
 /** Dead-lettered jobs stay this long (30 days) for an operator to retry. */
@@ -47,7 +55,7 @@ export const QUEUES = {
   /** `{ mailId }`: deliver one row of mail_outbox. 12 attempts over about a day, like the outbox before it. */
   mailDeliver: policy('mail.deliver', { retryLimit: 11, retryDelay: 30, retryDelayMax: 60 * 60, expireInSeconds: 120 }),
   /** `{ permitId }`: forward a submitted permit to INATRADE (its idempotency key makes a repeat harmless). */
-  permitForward: policy('permit.forward', { retryLimit: 8, retryDelay: 5, retryDelayMax: 10 * 60, expireInSeconds: 90 }),
+  permitForward: { ...policy('permit.forward', { retryLimit: 8, retryDelay: 5, retryDelayMax: 10 * 60, expireInSeconds: 90 }), notify: false },
   /** `{}`: a sweep, fired every minute by a pg-boss schedule: ask INATRADE about the permits whose callbacks have gone quiet. */
   permitReconcile: policy('permit.reconcile', { retryLimit: 5, retryDelay: 30, retryDelayMax: 15 * 60, expireInSeconds: 90 }),
   /** `{ permitId }`: tell INATRADE a permit was cancelled before a decision. */
@@ -57,7 +65,7 @@ export const QUEUES = {
    * sequence order. One job at a time per endpoint and permit (stately), so a receiver sees a
    * permit's steps in order; retried for about three days (backoff capped at 6 h).
    */
-  webhookDeliver: { ...policy('webhook.deliver', { retryLimit: 20, retryDelay: 30, retryDelayMax: 6 * 60 * 60, expireInSeconds: 120 }), policy: 'stately' },
+  webhookDeliver: { ...policy('webhook.deliver', { retryLimit: 20, retryDelay: 30, retryDelayMax: 6 * 60 * 60, expireInSeconds: 120 }), policy: 'stately', notify: false },
   /** `{}`: delete idempotency keys past their 24 h (hourly, pg-boss cron: once across instances). */
   idempotencySweep: policy('idempotency.sweep', { retryLimit: 2, retryDelay: 60, retryDelayMax: 10 * 60, expireInSeconds: 120 }),
 } as const satisfies Record<string, QueuePolicy>

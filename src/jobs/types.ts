@@ -67,11 +67,36 @@ export class RetryLater extends Error {
   }
 }
 
+/**
+ * pg-boss's own job INSERT … SELECT … FROM json_to_recordset(<param>) … ON CONFLICT DO NOTHING
+ * RETURNING id, as text around its one parameter (the jobs as JSON text). `beforeConflict` ends
+ * just before ON CONFLICT, where a caller may add a WHERE clause (`where exists (select 1 from p)`).
+ */
+export interface JobInsertStatement {
+  head: string
+  param: string
+  /** From after the parameter up to (not including) ON CONFLICT. */
+  beforeConflict: string
+  /** `ON CONFLICT DO NOTHING RETURNING id`. */
+  conflict: string
+}
+
 export interface JobEngine {
   /** Enqueues in `executor`'s transaction; returns the job id (null when a singleton already waits). */
   send<T extends object>(executor: Executor, queue: string, data: T, options?: SendOptions): Promise<string | null>
   /** Registers the handler of a queue; workers start once the app is ready (and not where JOB_WORKERS=false). */
   work<T extends object>(queue: string, handler: JobHandler<T>, hooks?: WorkHooks<T>): void
+  /**
+   * Asks this instance's idle workers of `queue` to fetch now, after the caller committed jobs
+   * of a queue that does not NOTIFY (queues.ts); other instances find them at their next poll.
+   */
+  wake(queue: string): void
+  /**
+   * The statement `send` would run, split around its one parameter, for a caller that folds the
+   * job into its own single-statement write (a data-modifying CTE: one round trip, atomic without
+   * BEGIN/COMMIT). Undefined when the queue's insert cannot be folded (a NOTIFYing queue): use send.
+   */
+  insertStatement<T extends object>(queue: string, data: T, options?: SendOptions): Promise<JobInsertStatement | undefined>
   /** Registers a batch handler instead: for a queue whose backlog must drain fast (permit forwarding). */
   workBatch<T extends object>(queue: string, handler: BatchHandler<T>, options?: BatchWorkOptions<T>): void
 }

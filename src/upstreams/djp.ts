@@ -39,6 +39,8 @@ export interface DjpAdapter {
    * taxpayer is seen at once. Throws like the OSS adapter.
    */
   confirmTaxpayer(npwp: string, ctx?: UpstreamCallContext): Promise<TaxpayerConfirmation>
+  /** The cached confirmation, without calling DJP (see OssAdapter.cached). */
+  cached(npwp: string): TaxpayerConfirmation | undefined
   invalidate(npwp?: string): void
 }
 
@@ -97,6 +99,10 @@ export function createDjpAdapter(client: UpstreamClient, options: DjpAdapterOpti
         inFlight.set(npwp, pending)
       }
       return { ...(await pending) }
+    },
+    cached(rawNpwp) {
+      const cached = cache.get(normaliseIdentifier(rawNpwp))
+      return cached === undefined ? undefined : { ...cached }
     },
     invalidate(npwp) {
       if (npwp === undefined) cache.clear()

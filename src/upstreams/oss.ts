@@ -45,6 +45,11 @@ export interface OssAdapter {
    * the contract, `INTERNAL_ERROR` when OSS refuses the NIB the gateway sent as malformed.
    */
   getBusiness(nib: string, ctx?: UpstreamCallContext): Promise<OssLookupResult>
+  /**
+   * The cached profile, without calling OSS: a caller that must do something before a slow call
+   * (the submission claims its Idempotency-Key) asks this first and calls `getBusiness` on a miss.
+   */
+  cached(nib: string): OssLookupResult | undefined
   /** Forgets cached profiles (one NIB, or all). */
   invalidate(nib?: string): void
 }
@@ -95,6 +100,10 @@ export function createOssAdapter(client: UpstreamClient, options: OssAdapterOpti
       }
       const result = await pending
       return result.found ? { found: true, business: structuredClone(result.business) } : { found: false }
+    },
+    cached(rawNib) {
+      const cached = cache.get(normaliseIdentifier(rawNib))
+      return cached === undefined ? undefined : { found: true, business: structuredClone(cached) }
     },
     invalidate(nib) {
       if (nib === undefined) cache.clear()

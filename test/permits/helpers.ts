@@ -23,7 +23,7 @@ export interface RecordedJob {
 export interface JobRecorder {
   /** Every send that was called (committed or not). */
   sent: RecordedJob[]
-  /** Makes the next send fail after enqueueing (the transaction must roll back). */
+  /** Makes the next enqueue fail (the transaction, or the one statement, must store nothing). */
   failNext(): void
   /** Jobs of a queue that were committed, by permit id. */
   committed(queue: string, permitId: string): Promise<number>
@@ -41,6 +41,18 @@ function recordJobs(app: FastifyInstance, db: Kysely<Database>): JobRecorder {
       throw new Error('enqueue failed (test)')
     }
     return id
+  }
+  // The submission folds its job into its one statement (JobEngine.insertStatement): recorded the same way.
+  const realInsert = app.jobs.insertStatement.bind(app.jobs)
+  app.jobs.insertStatement = async <T extends object>(queue: string, data: T, options?: SendOptions) => {
+    sent.push({ queue, data: data as Record<string, unknown> })
+    const statement = await realInsert(queue, data, options)
+    if (fail && statement) {
+      fail = false
+      // Not JSON: the statement, and with it the permit and its events, fails as one.
+      return { ...statement, param: 'enqueue failed (test)' }
+    }
+    return statement
   }
   return {
     sent,

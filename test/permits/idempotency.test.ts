@@ -82,6 +82,44 @@ t.test('the in-flight lock of a crashed request expires, and another takes the k
   t.equal(response.statusCode, 202, response.body)
 })
 
+t.test('two requests with one key at once (look-ups cached, no claim first): one permit, the other replays or waits', async (t) => {
+  const body = sugarImport('idem-race')
+  await api(app, writerA, 'POST', '/v1/permits/validate', body) // every look-up cached: the steady state
+  const answers = await Promise.all([submit(writerA, body, 'key-race'), submit(writerA, body, 'key-race')])
+  const fresh = answers.filter((answer) => answer.statusCode === 202 && !answer.headers['idempotent-replayed'])
+  t.equal(fresh.length, 1, answers.map((answer) => `${answer.statusCode} ${answer.headers['idempotent-replayed']}`).join(', '))
+  const other = answers.find((answer) => answer !== fresh[0])!
+  if (other.statusCode === 202) t.equal(other.body, fresh[0]!.body, 'the replay is the same bytes')
+  else t.equal(other.json().code, 'IDEMPOTENCY_KEY_IN_FLIGHT')
+  t.equal(await permitsWith('idem-race'), 1, 'one permit')
+  t.equal(jobs.sent.filter((job) => job.data.permitId === fresh[0]!.json().permit.id).length, 1, 'one forwarding job')
+})
+
+t.test('a retry of an accepted request that would now fail replays the answer, never a new verdict', async (t) => {
+  const body = sugarImport('idem-verdict')
+  const first = await submit(writerA, body, 'key-verdict')
+  t.equal(first.statusCode, 202, first.body)
+  // KSWP now says the NPWP is not in good standing, and that answer is cached (a dry run asked):
+  // the retry's pipeline fails without any upstream call, so no claim read the key first.
+  const entry = await sandbox.identity('8120000000001')
+  await sandbox.putIdentity('8120000000001', { ...entry, djp: { status: 'INVALID', reason: 'NPWP tidak aktif' } })
+  context.upstreams.djp.invalidate()
+  t.teardown(async () => {
+    await sandbox.reset()
+    context.upstreams.djp.invalidate()
+  })
+  t.equal((await api(app, writerA, 'POST', '/v1/permits/validate', body)).json().valid, false, 'the checks now refuse this body')
+  const retry = await submit(writerA, body, 'key-verdict')
+  t.equal(retry.statusCode, 202, retry.body)
+  t.equal(retry.headers['idempotent-replayed'], 'true')
+  t.equal(retry.body, first.body, 'the same bytes')
+  const otherKey = await submit(writerA, sugarImport('idem-verdict-2'), 'key-verdict-2')
+  t.equal(otherKey.statusCode, 422, 'a new request is judged')
+  t.equal(otherKey.json().code, 'VALIDATION_FAILED')
+  const reused = await submit(writerA, sugarImport('idem-verdict-3'), 'key-verdict')
+  t.equal(reused.json().code, 'IDEMPOTENCY_KEY_REUSED', 'the key with another body that fails is still 422 IDEMPOTENCY_KEY_REUSED')
+})
+
 t.test('a refused submission frees its key for the corrected retry', async (t) => {
   const bad = await submit(writerA, sugarImport('idem-6', { payload: { lines: [sugarLine({ quantity: -5 })] } }), 'key-6')
   t.equal(bad.statusCode, 422)

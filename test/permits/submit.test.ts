@@ -31,8 +31,18 @@ t.test('accepted: 202, Location, the permit, a receipt; the row, its first event
   t.ok(new Date(permit.dueAt) > new Date(permit.submittedAt), 'an SLA due time')
 
   const row = await db.selectFrom('permits').selectAll().where('id', '=', permit.id).executeTakeFirstOrThrow()
-  t.same(row.applicant, { nib: '8120000000001', npwp: '010000000001000', name: 'PT Sandbox Impor Sejahtera', address: row.applicant.address }, 'the applicant from the organisation\'s record')
+  // The person in charge INATRADE is told of: OSS's first with a NIK, from the pipeline's look-up.
+  const oss = await context.upstreams.oss.getBusiness('8120000000001')
+  const person = oss.found ? oss.business.personsInCharge.find((candidate) => /^[0-9]{16}$/.test(candidate.nik)) : undefined
+  t.ok(person, 'the sandbox lists a person in charge with a NIK')
+  t.same(
+    row.applicant,
+    { nib: '8120000000001', npwp: '010000000001000', name: 'PT Sandbox Impor Sejahtera', address: row.applicant.address, personInCharge: { name: person!.name, nik: person!.nik } },
+    'the applicant from the organisation\'s record, with the person in charge',
+  )
   t.ok(row.applicant.address, 'with its address')
+  const read = await api(app, writer, 'GET', `/v1/permits/${permit.id}`)
+  t.same(Object.keys(read.json().applicant).sort(), ['address', 'name', 'nib', 'npwp'], 'the API never shows the person in charge (a NIK)')
   t.equal(row.receipt, receipt)
   t.equal(row.organisation_id, importer.orgId)
   t.equal(row.submitted_by_type, 'client')
@@ -212,9 +222,13 @@ t.test('rights: Create on SSM Perizinan or permits:write', async (t) => {
   const insurer = await submit(clientToken(minter, importer, 'insurer', 'permits:read permits:write'), sugarImport('rights-2'))
   t.equal(insurer.statusCode, 403, 'an insurer client never submits')
   const superAdmin = minter.forUser(importer.superAdmin.userId, { orgId: importer.orgId, scope: 'openid permits:read permits:write' })
+  await db.updateTable('users').set({ nik: '3171234567890001' }).where('id', '=', importer.superAdmin.userId).execute()
   const byUser = await submit(superAdmin, sugarImport('rights-3'))
   t.equal(byUser.statusCode, 202, 'a super admin holds Create on the organisation\'s menus')
-  t.equal((await db.selectFrom('permits').select('submitted_by_type').where('id', '=', byUser.json().permit.id).executeTakeFirstOrThrow()).submitted_by_type, 'user')
+  const stored = await db.selectFrom('permits').select(['submitted_by_type', 'applicant']).where('id', '=', byUser.json().permit.id).executeTakeFirstOrThrow()
+  t.equal(stored.submitted_by_type, 'user')
+  const user = await db.selectFrom('users').select('full_name').where('id', '=', importer.superAdmin.userId).executeTakeFirstOrThrow()
+  t.same(stored.applicant.personInCharge, { name: user.full_name, nik: '3171234567890001' }, 'a submitting user with a NIK on file is the person in charge')
   const anonymous = await app.inject({ method: 'POST', url: '/v1/permits', payload: sugarImport('rights-4') })
   t.equal(anonymous.statusCode, 401)
   t.equal(exporter.orgId.length, 36)

@@ -70,9 +70,12 @@ t.test('OSS cache: a hit avoids a second request; entries expire; the cache is b
   t.teardown(() => m.close())
   const oss = createOssAdapter(m.client, { cacheTtlMs: 40, cacheMaxEntries: 1 })
   m.pool.intercept({ path: OSS_PATH }).reply(200, business, json).persist()
+  t.equal(oss.cached(business.nib), undefined, 'a peek before any look-up: nothing, and no call')
   await oss.getBusiness(business.nib)
   await oss.getBusiness(business.nib)
   t.equal(m.calls(), 1, 'cache hit')
+  t.match(oss.cached(business.nib), { found: true, business: { nib: business.nib, name: business.name } }, 'a peek answers the cached profile without a call')
+  t.equal(m.calls(), 1)
   await new Promise((resolve) => setTimeout(resolve, 60))
   await oss.getBusiness(business.nib)
   t.equal(m.calls(), 2, 'expired entry fetched again')
@@ -103,6 +106,9 @@ t.test('DJP: a status outside VALID/INVALID breaks the contract; 404 without NPW
   t.same(await djp.confirmTaxpayer('012345678901000'), { status: 'VALID', taxpayerName: 'X', confirmedAt: '2025-01-01T00:00:00Z' })
   await djp.confirmTaxpayer('012345678901000')
   t.equal(m.calls(), 3, 'cache hit')
+  t.same(djp.cached('012345678901000'), { status: 'VALID', taxpayerName: 'X', confirmedAt: '2025-01-01T00:00:00Z' }, 'a peek answers the cached status')
+  t.equal(djp.cached('019999999999000'), undefined, 'nothing for an NPWP never confirmed')
+  t.equal(m.calls(), 3, 'peeks make no call')
 })
 
 t.test('INATRADE: a flaky upstream is retried under the same idempotency key', async (t) => {

@@ -24,6 +24,11 @@ export interface PermitApplicant {
   npwp: string
   name: string
   address: PostalAddress | null
+  /**
+   * Who INATRADE is told applies, recorded at submission when known (the submitting user, else
+   * OSS's first person in charge with a NIK). Personal data (NIK): never shown by the API, never logged.
+   */
+  personInCharge?: { name: string; nik: string }
 }
 
 export interface PermitLicence {

@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { JobSettings } from '../../config.ts'
+import { WEBHOOK_DELIVER_QUEUE } from './fanout.ts'
 import { startFanOutPump, type FanOutPump } from './pump.ts'
 
 export const FANOUT_BATCH = 500
@@ -51,6 +52,8 @@ async function notificationsPlugin(app: FastifyInstance, options: NotificationsP
         batch: FANOUT_BATCH,
         log: app.log,
         onNotified: (organisations) => {
+          // Webhook deliveries were written with them; that queue does not NOTIFY (src/jobs/queues.ts).
+          app.jobs.wake(WEBHOOK_DELIVER_QUEUE)
           for (const organisationId of organisations) for (const listener of listeners.get(organisationId) ?? []) listener()
         },
       },

@@ -17,7 +17,7 @@ export interface PumpOptions {
   intervalMs: number
   batch: number
   log: { error(obj: Record<string, unknown>, msg: string): void }
-  /** Organisations that just got notifications (their live streams on this instance). */
+  /** After a pass that wrote notifications: the organisations (their live streams on this instance). */
   onNotified: (organisations: Set<string>) => void
 }
 

@@ -85,38 +85,27 @@ export async function recordFirstEvent(
 }
 
 /**
- * The first events of a permit inserted in this transaction, in one statement with sequences
- * 1..n (nobody else sees the permit yet): the steps before it existed (the OSS and KSWP checks),
- * then its submission, which alone carries the status.
+ * The first events of a new permit, stored by the statement that inserts it (repository.ts
+ * `insertSubmission`) with sequences 1..n (nobody else sees the permit yet): the steps before it
+ * existed (the OSS and KSWP checks), then its submission, which alone carries the status.
+ * `detail` stays an object: the statement sends the rows as one JSON document.
  */
-export async function recordFirstEvents(
-  trx: Transaction<Database>,
-  permit: Pick<PermitRow, 'id' | 'organisation_id' | 'trace_id' | 'status'>,
-  events: PermitEventInput[],
-): Promise<RecordedEvent[]> {
-  const now = new Date()
-  const rows = await trx
-    .insertInto('permit_events')
-    .values(
-      events.map((event, index) => ({
-        permit_id: permit.id,
-        organisation_id: permit.organisation_id,
-        sequence: index + 1,
-        type: event.type,
-        status_from: null,
-        status_to: index === events.length - 1 ? permit.status : null,
-        actor_type: event.actor.type,
-        actor_id: event.actor.id ?? null,
-        hop: event.hop,
-        outcome: event.outcome,
-        detail: JSON.stringify(event.detail ?? {}),
-        trace_id: permit.trace_id,
-        occurred_at: event.occurredAt ?? now,
-      })),
-    )
-    .returning(['id', 'sequence', 'occurred_at'])
-    .execute()
-  return rows.map((row) => ({ id: String(row.id), sequence: row.sequence, occurredAt: row.occurred_at }))
+export function firstEventRows(permit: Pick<PermitRow, 'id' | 'organisation_id' | 'trace_id' | 'status'>, events: PermitEventInput[], now: Date = new Date()) {
+  return events.map((event, index) => ({
+    permit_id: permit.id,
+    organisation_id: permit.organisation_id,
+    sequence: index + 1,
+    type: event.type,
+    status_from: null,
+    status_to: index === events.length - 1 ? permit.status : null,
+    actor_type: event.actor.type,
+    actor_id: event.actor.id ?? null,
+    hop: event.hop,
+    outcome: event.outcome,
+    detail: event.detail ?? {},
+    trace_id: permit.trace_id,
+    occurred_at: event.occurredAt ?? now,
+  }))
 }
 
 export type MoveResult =

@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import { addWorkingDays } from '../../calendar/working-days.ts'
 import type { Database } from '../../db/schema.ts'
-import { AppError } from '../../errors/app-error.ts'
+import { AppError, isAppError } from '../../errors/app-error.ts'
 import type { Language } from '../../errors/language.ts'
 import { decodeCursor, DEFAULT_PAGE_SIZE, nextLink, toPage } from '../../http/pagination.ts'
 import { canonicalSha256, type ReceiptSigner } from '../../identity/receipts.ts'
@@ -22,15 +22,17 @@ import type { UpstreamCallContext } from '../../upstreams/types.ts'
 import { forbidden, requireOrgRight } from '../orgs/authorize.ts'
 import { checksFailed, runPermitChecks } from './checks/index.ts'
 import type { CheckResult, PermitCheckContext, PermitTypeSource } from './checks/types.ts'
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type IdempotencyScope, type StoredAnswer } from './idempotency.ts'
+import { claimedKeyCompletion, completedKeyInsert, idempotencyKeyInFlight, KEY_ERRORS, KeyAnswered, KeyHold, type StoredAnswer } from './idempotency.ts'
 import type { EventActor } from './journey.ts'
-import { lockPermit, moveStatus, recordEvent, recordFirstEvents } from './journey.ts'
+import { firstEventRows, lockPermit, moveStatus, recordEvent } from './journey.ts'
+import type { OrganisationDirectory } from './organisations.ts'
 import {
   findPermit,
   findPermitByClientReference,
-  findSubmittingOrganisation,
-  insertPermit,
+  insertSubmission,
   listPermitEvents,
+  type NewPermit,
+  type SubmissionRows,
   listPermits,
   type PermitAudience,
   type PermitListFilter,
@@ -50,10 +52,14 @@ export interface PermitDeps {
   types: PermitTypeSource
   jobs: JobEngine
   receipts: ReceiptSigner
+  /** Per app: the organisations submissions read, cached briefly (organisations.ts). */
+  organisations: OrganisationDirectory
 }
 
 const MENU = 'SSM_PERIZINAN'
 const SYSTEM: EventActor = { type: 'system' }
+/** A NIK as INATRADE takes it (forwarding.ts checks the same). */
+const NIK = /^[0-9]{16}$/
 
 export function permitNotFound(): AppError {
   return new AppError('NOT_FOUND', { detail: { en: 'No permit with this id is visible to you.', id: 'Tidak ada izin dengan id ini yang dapat Anda lihat.' } })
@@ -99,8 +105,10 @@ export function newReferenceNumber(now: Date): string {
 }
 
 /** The forwarding job of a new permit, enqueued in its transaction (the one place that names the queue). */
+export const forwardingSingletonKey = (permitId: string): string => `permit:${permitId}`
+
 export async function enqueueForwarding(trx: Transaction<Database>, jobs: JobEngine, permitId: string): Promise<void> {
-  await jobs.send(trx, FORWARD_QUEUE, { permitId }, { singletonKey: `permit:${permitId}` })
+  await jobs.send(trx, FORWARD_QUEUE, { permitId }, { singletonKey: forwardingSingletonKey(permitId) })
 }
 
 /** Tells INATRADE of a cancellation (the inatrade module's worker), in the cancel's transaction. */
@@ -124,18 +132,20 @@ interface PipelineInput {
   body: PermitSubmission
   upstreamContext?: UpstreamCallContext
   now: Date
+  beforeUpstreamCall?: () => Promise<void>
 }
 
 async function runPipeline(deps: PermitDeps, input: PipelineInput): Promise<PermitCheckContext> {
-  const organisation = await findSubmittingOrganisation(deps.db, input.organisationId)
+  const organisation = await deps.organisations.submitting(input.organisationId)
   if (!organisation) throw permitNotFound()
   const context: PermitCheckContext = {
     submission: input.body,
     organisation,
     types: deps.types,
-    db: deps.db,
+    organisations: deps.organisations,
     upstreams: deps.upstreams,
     upstreamContext: input.upstreamContext,
+    beforeUpstreamCall: input.beforeUpstreamCall,
     now: input.now,
     results: [],
   }
@@ -185,25 +195,35 @@ export interface SubmitAnswer extends StoredAnswer {
 export async function submitPermit(deps: PermitDeps, input: SubmitInput): Promise<SubmitAnswer> {
   const organisationId = await requireSubmitter(deps.db, input.principal)
   const submissionSha256 = canonicalSha256(input.body)
-  const scope: IdempotencyScope | undefined = input.idempotencyKey
-    ? { organisationId, operation: SUBMIT_OPERATION, key: input.idempotencyKey, requestSha256: submissionSha256 }
+  const key = input.idempotencyKey
+    ? new KeyHold(deps.db, { organisationId, operation: SUBMIT_OPERATION, key: input.idempotencyKey, requestSha256: submissionSha256 })
     : undefined
-  if (scope) {
-    const claim = await claimIdempotencyKey(deps.db, scope)
-    if (claim.kind === 'replay') return { ...claim.answer, replayed: true }
-  }
   try {
-    return await acceptSubmission(deps, input, organisationId, submissionSha256, scope)
+    return await acceptSubmission(deps, input, organisationId, submissionSha256, key)
   } catch (error) {
-    if (scope) await releaseIdempotencyKey(deps.db, scope)
+    if (error instanceof KeyAnswered) return { ...error.answer, replayed: true }
+    if (!key || (isAppError(error) && KEY_ERRORS.has(error.code))) throw error
+    // A failure (422, 503, 409 clientReference) of a request whose key already answered it is the
+    // retry of an accepted submission: it replays that answer, never a new verdict.
+    let earlier: StoredAnswer | undefined
+    try {
+      earlier = await key.afterFailure()
+    } catch (keyError) {
+      if (isAppError(keyError) && KEY_ERRORS.has(keyError.code)) throw keyError
+      throw error
+    }
+    if (earlier) return { ...earlier, replayed: true }
     throw error
   }
 }
 
-async function acceptSubmission(deps: PermitDeps, input: SubmitInput, organisationId: string, submissionSha256: string, scope: IdempotencyScope | undefined): Promise<SubmitAnswer> {
-  const { body } = input
+/** Statements that met the key, at most: the first, the one after the claim, one after a lost claim. */
+const STORE_ATTEMPTS = 3
+
+async function acceptSubmission(deps: PermitDeps, input: SubmitInput, organisationId: string, submissionSha256: string, key: KeyHold | undefined): Promise<SubmitAnswer> {
+  const { body, principal } = input
   // clientReference uniqueness is the insert's (a unique index): no extra query on the hot path.
-  const context = await runPipeline(deps, { organisationId, body, upstreamContext: input.upstreamContext, now: new Date() })
+  const context = await runPipeline(deps, { organisationId, body, upstreamContext: input.upstreamContext, now: new Date(), beforeUpstreamCall: key && (() => key.claim()) })
   if (!context.results.every((result) => result.status === 'passed' || result.status === 'skipped')) throw checksFailed(context.results, input.language)
   const type = context.type!
   const organisation = context.organisation
@@ -234,57 +254,94 @@ async function acceptSubmission(deps: PermitDeps, input: SubmitInput, organisati
     // Built field by field above, so plain JSON is the contract's shape; these bytes are what a replay answers.
     body: JSON.stringify(accepted),
   }
-  const surveyorNib = effectiveSurveyorNib(body) ?? null
+  // Who INATRADE is told applies (forwarding.ts reads it first, so forwarding needs no query and no
+  // OSS call): OSS's first person in charge with a NIK, from the look-up the pipeline just did; a
+  // submitting user's own NIK replaces it in the insert (repository.ts). Personal data: never logged.
+  const person = context.oss?.personsInCharge.find((candidate) => NIK.test(candidate.nik))
+  const permit: NewPermit = {
+    id: permitId,
+    organisation_id: organisationId,
+    reference_number: accepted.permit.referenceNumber,
+    permit_type: type.code,
+    client_reference: body.clientReference,
+    applicant: {
+      nib: organisation.nib!,
+      npwp: (organisation.npwp ?? context.oss?.npwp)!,
+      name: organisation.name,
+      address: organisation.address,
+      ...(person ? { personInCharge: { name: person.name, nik: person.nik } } : {}),
+    },
+    payload: body.payload,
+    surveyor_nib: effectiveSurveyorNib(body) ?? null,
+    surveyor_organisation_id: context.surveyorOrganisationId ?? null,
+    insurer_nib: body.insurerNib ?? null,
+    insurer_organisation_id: context.insurerOrganisationId ?? null,
+    documents: body.documents ?? [],
+    submission_sha256: submissionSha256,
+    receipt,
+    trace_id: traceId,
+    submitted_by_type: principal.kind,
+    submitted_by_id: principal.kind === 'client' ? principal.clientId : principal.subject,
+    submitted_at: now,
+    due_at: dueAt,
+    status_changed_at: now,
+    updated_at: now,
+  }
+  // The journey starts with the look-ups that admitted it (hops OSS and DJP KSWP), then the submission.
+  const events = firstEventRows({ id: permitId, organisation_id: organisationId, trace_id: traceId, status: 'submitted' }, [
+    { type: 'permit.oss_checked', actor: SYSTEM, hop: 'oss', outcome: 'succeeded', detail: { nib: organisation.nib, businessType: type.businessType }, occurredAt: context.endedAt?.oss },
+    { type: 'permit.kswp_checked', actor: SYSTEM, hop: 'djp_kswp', outcome: 'succeeded', detail: { status: 'VALID' }, occurredAt: context.endedAt?.djp_kswp },
+    {
+      type: 'permit.submitted',
+      actor: actorOf(principal),
+      hop: 'gateway',
+      outcome: 'succeeded',
+      detail: { checks: Object.fromEntries(context.results.map((result) => [result.step, result.status])), referenceNumber: accepted.permit.referenceNumber },
+      occurredAt: now,
+    },
+  ], now)
+  const rows = { permit, events, submitterUserId: principal.kind === 'user' ? principal.subject : undefined }
+
+  for (let attempt = 1; ; attempt++) {
+    if (await storeSubmission(deps, rows, key, answer, now)) {
+      // The forward queue does not NOTIFY (src/jobs/queues.ts): this instance's workers start now, others at their poll.
+      deps.jobs.wake(FORWARD_QUEUE)
+      return { ...answer, replayed: false }
+    }
+    // The key exists (or our claim was lost): the claim replays it (KeyAnswered), refuses (422/409)
+    // or takes it over, and the permit is stored again under the claimed key.
+    if (!key || attempt === STORE_ATTEMPTS) throw idempotencyKeyInFlight()
+    key.claimed = false
+    await key.claim()
+  }
+}
+
+/**
+ * The accepted submission in one transaction: the key (written completed, or the claim completed),
+ * the permit and its first events in one statement, then the forwarding job: BEGIN, that
+ * statement, the job, COMMIT. False, with nothing stored, when the statement met the key.
+ */
+async function storeSubmission(deps: PermitDeps, rows: Omit<SubmissionRows, 'onlyIf' | 'job'>, key: KeyHold | undefined, answer: StoredAnswer, now: Date): Promise<boolean> {
+  const guard = (db: Kysely<Database> | Transaction<Database>) =>
+    key && (key.claimed ? claimedKeyCompletion(db, key.scope, answer) : completedKeyInsert(db, key.scope, answer, now))
   try {
-    await deps.db.transaction().execute(async (trx) => {
-      const row = await insertPermit(trx, {
-        id: permitId,
-        organisation_id: organisationId,
-        reference_number: accepted.permit.referenceNumber,
-        permit_type: type.code,
-        client_reference: body.clientReference,
-        applicant: JSON.stringify({ nib: organisation.nib, npwp: organisation.npwp ?? context.oss?.npwp ?? null, name: organisation.name, address: organisation.address }),
-        payload: JSON.stringify(body.payload),
-        surveyor_nib: surveyorNib,
-        surveyor_organisation_id: context.surveyorOrganisationId ?? null,
-        insurer_nib: body.insurerNib ?? null,
-        insurer_organisation_id: context.insurerOrganisationId ?? null,
-        documents: JSON.stringify(body.documents ?? []),
-        submission_sha256: submissionSha256,
-        receipt,
-        trace_id: traceId,
-        submitted_by_type: input.principal.kind,
-        submitted_by_id: input.principal.kind === 'client' ? input.principal.clientId : input.principal.subject,
-        submitted_at: now,
-        due_at: dueAt,
-        status_changed_at: now,
-        updated_at: now,
-      })
-      // The journey starts with the look-ups that admitted it (hops OSS and DJP KSWP), then the submission.
-      await recordFirstEvents(trx, row, [
-        { type: 'permit.oss_checked', actor: SYSTEM, hop: 'oss', outcome: 'succeeded', detail: { nib: organisation.nib, businessType: type.businessType }, occurredAt: context.endedAt?.oss },
-        { type: 'permit.kswp_checked', actor: SYSTEM, hop: 'djp_kswp', outcome: 'succeeded', detail: { status: 'VALID' }, occurredAt: context.endedAt?.djp_kswp },
-        {
-          type: 'permit.submitted',
-          actor: actorOf(input.principal),
-          hop: 'gateway',
-          outcome: 'succeeded',
-          detail: { checks: Object.fromEntries(context.results.map((result) => [result.step, result.status])), referenceNumber: row.reference_number },
-          occurredAt: now,
-        },
-      ])
-      await enqueueForwarding(trx, deps.jobs, permitId)
-      if (scope) await completeIdempotencyKey(trx, scope, answer)
+    // Preferably one statement with the job folded in (one round trip, no BEGIN/COMMIT); else a
+    // transaction around the statement and the job's own insert.
+    const job = await deps.jobs.insertStatement(FORWARD_QUEUE, { permitId: rows.permit.id }, { singletonKey: forwardingSingletonKey(rows.permit.id) })
+    if (job) return await insertSubmission(deps.db, { ...rows, onlyIf: guard(deps.db), job })
+    return await deps.db.transaction().execute(async (trx) => {
+      if (!(await insertSubmission(trx, { ...rows, onlyIf: guard(trx) }))) return false
+      await enqueueForwarding(trx, deps.jobs, rows.permit.id)
+      return true
     })
   } catch (error) {
     // Another request with the same clientReference committed first.
     if ((error as { code?: string }).code === '23505') {
-      const winner = await findPermitByClientReference(deps.db, organisationId, body.clientReference)
+      const winner = await findPermitByClientReference(deps.db, rows.permit.organisation_id, rows.permit.client_reference)
       if (winner) throw duplicateClientReference(winner.id)
     }
     throw error
   }
-  return { ...answer, replayed: false }
 }
 
 export async function getPermit(deps: Pick<PermitDeps, 'db'>, principal: Principal, permitId: string) {

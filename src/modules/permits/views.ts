@@ -4,7 +4,7 @@
  */
 import { slaState } from '../../calendar/working-days.ts'
 import type { PermitStatus } from '../../db/tables/permits.ts'
-import type { PermitEventRow, PermitRow } from './repository.ts'
+import type { PermitEventRow, PermitRow, PermitViewRow } from './repository.ts'
 
 export const permitUrl = (id: string): string => `/v1/permits/${id}`
 export const permitEventsUrl = (id: string): string => `/v1/permits/${id}/events`
@@ -17,7 +17,7 @@ export function slaOf(row: Pick<PermitRow, 'submitted_at' | 'due_at' | 'decided_
   return slaState(row.submitted_at, row.due_at, at)
 }
 
-export function ownerView(row: PermitRow, now: Date = new Date()) {
+export function ownerView(row: PermitViewRow, now: Date = new Date()) {
   return {
     view: 'owner' as const,
     id: row.id,
@@ -27,7 +27,8 @@ export function ownerView(row: PermitRow, now: Date = new Date()) {
     status: row.status,
     statusUrl: permitUrl(row.id),
     eventsUrl: permitEventsUrl(row.id),
-    applicant: row.applicant,
+    // Field by field: the row also keeps the person in charge (a NIK), which is not the API's to show.
+    applicant: { nib: row.applicant.nib, npwp: row.applicant.npwp, name: row.applicant.name, address: row.applicant.address },
     payload: row.payload,
     surveyorNib: row.surveyor_nib,
     insurerNib: row.insurer_nib,
@@ -45,7 +46,7 @@ export function ownerView(row: PermitRow, now: Date = new Date()) {
 }
 
 /** See PermitPartnerView in schemas.ts for what a partner sees and why. */
-export function partnerView(row: PermitRow, kind: 'surveyor' | 'insurer') {
+export function partnerView(row: PermitViewRow, kind: 'surveyor' | 'insurer') {
   return {
     view: kind,
     id: row.id,

@@ -88,11 +88,6 @@ export function effectiveSurveyorNib(submission: { surveyorNib?: string; payload
   return typeof inPayload === 'string' && /^[0-9]{13}$/.test(inPayload) ? inPayload : undefined
 }
 
-async function organisationIdOf(context: Parameters<PermitCheck['run']>[0], nib: string): Promise<string | undefined> {
-  const row = await context.db.selectFrom('organisations').select('id').where('nib', '=', nib).executeTakeFirst()
-  return row?.id
-}
-
 export const businessRulesCheck: PermitCheck = {
   name: 'business_rules',
   async run(context) {
@@ -109,13 +104,13 @@ export const businessRulesCheck: PermitCheck = {
     context.surveyorOrganisationId = null
     context.insurerOrganisationId = null
     if (surveyorNib) {
-      const id = await organisationIdOf(context, surveyorNib)
+      const id = await context.organisations.idByNib(surveyorNib)
       if (id === undefined) errors.push(fieldError('/surveyorNib', 'surveyor_unknown', 'no organisation with this NIB uses the gateway', 'tidak ada organisasi dengan NIB ini yang terdaftar di gateway'))
       else if (id === context.organisation.id) errors.push(fieldError('/surveyorNib', 'surveyor_is_applicant', 'the applicant cannot verify its own shipment', 'pemohon tidak dapat memverifikasi pengirimannya sendiri'))
       else context.surveyorOrganisationId = id
     }
     if (submission.insurerNib) {
-      const id = await organisationIdOf(context, submission.insurerNib)
+      const id = await context.organisations.idByNib(submission.insurerNib)
       if (id === undefined) errors.push(fieldError('/insurerNib', 'insurer_unknown', 'no organisation with this NIB uses the gateway', 'tidak ada organisasi dengan NIB ini yang terdaftar di gateway'))
       else context.insurerOrganisationId = id
     }

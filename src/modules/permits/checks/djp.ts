@@ -1,5 +1,5 @@
 /** DJP KSWP: the organisation's NPWP (its record, else the one OSS holds) is valid and in good standing. */
-import { failed, fieldError, passed, type PermitCheck } from './types.ts'
+import { cachedOrCall, failed, fieldError, passed, type PermitCheck } from './types.ts'
 
 export const djpCheck: PermitCheck = {
   name: 'djp_kswp',
@@ -8,7 +8,7 @@ export const djpCheck: PermitCheck = {
     if (!npwp) {
       return failed([fieldError('', 'organisation_without_npwp', 'the organisation has no NPWP on record; INATRADE applications need one', 'organisasi tidak memiliki NPWP; permohonan ke INATRADE memerlukan NPWP')])
     }
-    const confirmation = await context.upstreams.djp.confirmTaxpayer(npwp, context.upstreamContext)
+    const confirmation = await cachedOrCall(context, context.upstreams.djp.cached(npwp), () => context.upstreams.djp.confirmTaxpayer(npwp, context.upstreamContext))
     if (confirmation.status === 'NOT_FOUND') {
       return failed([fieldError('', 'npwp_not_found', 'DJP KSWP does not know the organisation\'s NPWP', 'NPWP organisasi tidak ditemukan di DJP (KSWP)')])
     }

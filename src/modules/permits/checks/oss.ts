@@ -3,7 +3,7 @@
  * (an import approval needs an importer). The NIB is the organisation's record, never the caller's
  * input, so errors point at the document root or `/permitType`.
  */
-import { failed, fieldError, passed, skipped, type CheckFieldError, type PermitCheck } from './types.ts'
+import { cachedOrCall, failed, fieldError, passed, skipped, type CheckFieldError, type PermitCheck } from './types.ts'
 
 export const ossCheck: PermitCheck = {
   name: 'oss',
@@ -12,7 +12,7 @@ export const ossCheck: PermitCheck = {
     if (!nib) {
       return failed([fieldError('', 'organisation_without_nib', 'the organisation has no NIB: INATRADE applications need one (register the NIB at OSS, then ask an operator to re-sync)', 'organisasi belum memiliki NIB: permohonan ke INATRADE memerlukan NIB (daftarkan NIB di OSS, lalu minta operator menyinkronkan ulang)')])
     }
-    const lookup = await context.upstreams.oss.getBusiness(nib, context.upstreamContext)
+    const lookup = await cachedOrCall(context, context.upstreams.oss.cached(nib), () => context.upstreams.oss.getBusiness(nib, context.upstreamContext))
     if (!lookup.found) {
       return failed([fieldError('', 'nib_not_active', 'OSS no longer knows the organisation\'s NIB; resolve it at OSS first', 'NIB organisasi tidak lagi terdaftar di OSS; selesaikan di OSS terlebih dahulu')])
     }

@@ -4,8 +4,6 @@
  * what earlier ones learnt from the shared context; none throws for a business reason, only for
  * an upstream outage (the pipeline turns that into 503 + Retry-After, and nothing is stored).
  */
-import type { Kysely } from 'kysely'
-import type { Database } from '../../../db/schema.ts'
 import type { CheckFieldError, CheckResult } from '../../../db/tables/registration.ts'
 import type { PostalAddress } from '../../../db/tables/registration.ts'
 import type { OssBusiness } from '../../../upstreams/oss.ts'
@@ -32,13 +30,25 @@ export interface SubmittingOrganisation {
   address: PostalAddress | null
 }
 
+/** Organisations the checks look up (cached briefly by the service: ../organisations.ts). */
+export interface OrganisationLookup {
+  /** The id of the organisation with this NIB, when the gateway knows one. */
+  idByNib(nib: string): Promise<string | undefined>
+}
+
 export interface PermitCheckContext {
   submission: PermitSubmission
   organisation: SubmittingOrganisation
   types: PermitTypeSource
-  db: Kysely<Database>
+  organisations: OrganisationLookup
   upstreams: Upstreams
   upstreamContext?: UpstreamCallContext
+  /**
+   * Called before a look-up the adapters' caches cannot answer (a call to OSS or DJP): a
+   * submission with an Idempotency-Key claims the key there, so a retry sent while the call is
+   * slow is 409 in flight rather than a second pipeline. Steps ask the adapter's cache first.
+   */
+  beforeUpstreamCall?: () => Promise<void>
   now: Date
   /** Set by the shape step when the type is known. */
   type?: PermitType
@@ -55,6 +65,13 @@ export interface PermitCheckContext {
 export interface PermitCheck {
   name: 'shape' | 'oss' | 'djp_kswp' | 'business_rules'
   run(context: PermitCheckContext): Promise<Omit<CheckResult, 'step'>>
+}
+
+/** The adapter's cached answer, else `beforeUpstreamCall` and then the call. */
+export async function cachedOrCall<T>(context: PermitCheckContext, cached: T | undefined, call: () => Promise<T>): Promise<T> {
+  if (cached !== undefined) return cached
+  await context.beforeUpstreamCall?.()
+  return call()
 }
 
 export const passed = (): Omit<CheckResult, 'step'> => ({ status: 'passed', reason: null, errors: [] })
