@@ -26,7 +26,7 @@ const box = secretBox(Buffer.alloc(32, 9))
 const sender = createSender({ timeoutMs: 2000, policy: { allowLoopback: true } })
 t.teardown(() => sender.close())
 let clock = new Date()
-const jobs = recordingJobs()
+const jobs = { ...recordingJobs(), wake: () => {} }
 const deps: DeliveryDeps = { db, jobs, secrets: box, sender, disableAfterMs: 72 * 3_600_000, now: () => clock, log: silentLog }
 const firstTry = { isLastAttempt: false }
 

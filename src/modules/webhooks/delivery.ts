@@ -28,7 +28,8 @@ export interface DeliverJobData {
 
 export interface DeliveryDeps {
   db: Kysely<Database>
-  jobs: Pick<JobEngine, 'send'>
+  /** `wake` after a commit that queued jobs: the queue does not NOTIFY (queues.ts). */
+  jobs: Pick<JobEngine, 'send' | 'wake'>
   secrets: SecretBox
   sender: WebhookSender
   disableAfterMs: number
@@ -65,6 +66,7 @@ export async function deliverPending(deps: DeliveryDeps, data: DeliverJobData, j
   for (const delivery of waiting) {
     if (Date.now() - started > RUN_BUDGET_MS) {
       await deps.jobs.send(deps.db, WEBHOOK_DELIVER_QUEUE, data, { singletonKey: `webhook:${hook.id}:${data.subjectId}` })
+      deps.jobs.wake(WEBHOOK_DELIVER_QUEUE)
       return
     }
     const now = deps.now()
@@ -110,7 +112,7 @@ async function failed(deps: DeliveryDeps, hook: repo.WebhookRow, data: DeliverJo
 export async function disableEndpoint(deps: Pick<DeliveryDeps, 'db' | 'jobs'>, hook: repo.WebhookRow, failingSince: Date, now: Date): Promise<boolean> {
   const hours = Math.round((now.getTime() - failingSince.getTime()) / 3_600_000)
   const reason = `Every delivery attempt failed for ${hours} h (since ${failingSince.toISOString()}).`
-  return deps.db.transaction().execute(async (trx) => {
+  const told = await deps.db.transaction().execute(async (trx) => {
     const disabled = await trx
       .updateTable('webhooks')
       .set({ enabled: false, disabled_reason: reason, updated_at: now })
@@ -160,6 +162,8 @@ export async function disableEndpoint(deps: Pick<DeliveryDeps, 'db' | 'jobs'>, h
     }
     return true
   })
+  if (told) deps.jobs.wake(WEBHOOK_DELIVER_QUEUE)
+  return told
 }
 
 /**

@@ -23,7 +23,7 @@ import { generateWebhookSecret } from './secrets.ts'
 type Db = Kysely<Database>
 
 export interface WebhookServiceDeps extends Pick<DeliveryDeps, 'db' | 'secrets' | 'sender' | 'now'> {
-  jobs: Pick<JobEngine, 'send'>
+  jobs: Pick<JobEngine, 'send' | 'wake'>
   /** Sandbox mode: http URLs and loopback receivers are allowed. */
   sandbox: boolean
   policy: AddressPolicy
@@ -125,7 +125,7 @@ export async function updateWebhook(deps: WebhookServiceDeps, principal: Princip
   if (body.enabled !== undefined) changes.enabled = body.enabled
   // A fresh start: the failing period and the reason belong to the run that disabled it.
   if (enabling || changes.url) Object.assign(changes, { failing_since: null, disabled_reason: null })
-  return deps.db.transaction().execute(async (trx) => {
+  const updated = await deps.db.transaction().execute(async (trx) => {
     const row = await repo.updateWebhook(trx, webhookId, changes)
     // The messages that waited while it was disabled go out now, each permit's in order.
     if (enabling) {
@@ -138,6 +138,8 @@ export async function updateWebhook(deps: WebhookServiceDeps, principal: Princip
     await recordAudit(trx, { organisationId: orgId, actor: actorOf(caller), action: 'webhook.updated', targetType: 'webhook', targetId: webhookId, before: audited(toWebhook(before, now)), after: audited(after), requestId })
     return after
   })
+  if (enabling) deps.jobs.wake(WEBHOOK_DELIVER_QUEUE)
+  return updated
 }
 
 export async function rotateWebhookSecret(deps: WebhookServiceDeps, principal: Principal, orgId: string, webhookId: string, body: RotateWebhookSecret, requestId: string): Promise<WebhookWithSecret> {
@@ -235,6 +237,7 @@ export async function redeliver(deps: WebhookServiceDeps, principal: Principal, 
     await deps.jobs.send(trx, WEBHOOK_DELIVER_QUEUE, { webhookId, subjectId: row.subject_id }, { singletonKey: `webhook:${webhookId}:${row.subject_id}` })
     await recordAudit(trx, { organisationId: orgId, actor: actorOf(caller), action: 'webhook.redelivered', targetType: 'webhook_delivery', targetId: deliveryId, after: { webhookId, enabled: hook.enabled }, requestId })
   })
+  deps.jobs.wake(WEBHOOK_DELIVER_QUEUE)
   return getDelivery(deps, principal, orgId, webhookId, deliveryId)
 }
 
