@@ -18,6 +18,8 @@ import orgRoutes from './modules/orgs/routes.ts'
 import permitTypesPlugin from './modules/permit-types/plugin.ts'
 import permitJourneyRoutes from './modules/permits/journey-routes.ts'
 import notificationsPlugin from './modules/notifications/plugin.ts'
+import webhooksPlugin from './modules/webhooks/plugin.ts'
+import { webhookContract } from './modules/webhooks/contract.ts'
 import { registerPermitJourneyJobs } from './modules/permits/jobs.ts'
 import type { PermitTypeRegistry } from './modules/permit-types/registry.ts'
 import permitTypeRoutes from './modules/permit-types/routes.ts'
@@ -64,6 +66,8 @@ export interface BuildAppOptions {
   jobQueues?: readonly QueuePolicy[]
   /** Production hook for a captcha or proof-of-work check on registration submissions (see RegistrationGuard). */
   registrationGuard?: RegistrationGuard
+  /** The webhooks' clock (tests move it past the disabling period). */
+  clock?: () => Date
   /** Permit types other than fixtures/permit-types.json (tests). */
   permitTypes?: PermitTypeRegistry
 }
@@ -146,7 +150,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(requestContextPlugin)
   await app.register(securityHeadersPlugin, { https: config.publicUrl.startsWith('https:') })
   await app.register(nulBytesPlugin)
-  await app.register(openapiPlugin)
+  await app.register(openapiPlugin, { webhooks: webhookContract() })
   await app.register(dbPlugin, { database: options.database, databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   await app.register(upstreamsPlugin, { upstreams: options.upstreams, urls: options.upstreamUrls })
   await app.register(jobsPlugin, { settings: config.jobs, queues: options.jobQueues })
@@ -178,6 +182,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await registerPermitJourneyJobs(app, { config })
   // Permit events become notifications and webhook deliveries (the fan-out pump).
   await app.register(notificationsPlugin, { jobs: config.jobs })
+  // Organisations' webhook endpoints, their delivery log and the signed delivery job.
+  await app.register(webhooksPlugin, { config, now: options.clock })
   await app.register(registrationRoutes, {
     submissionBudgets: config.registration,
     guard: options.registrationGuard,

@@ -55,6 +55,24 @@ export interface Config {
   permits: PermitJourneySettings
   /** The job engine (pg-boss): see JobSettings. */
   jobs: JobSettings
+  /** Outgoing webhooks: see WebhookSettings. */
+  webhooks: WebhookSettings
+}
+
+/**
+ * Outgoing webhooks (src/modules/webhooks). Signing secrets are stored AES-256-GCM encrypted
+ * with `secretKey`; an endpoint failing for `disableAfterMs` is disabled. Outside sandbox mode
+ * endpoints must be https and may not resolve to loopback addresses.
+ */
+export interface WebhookSettings {
+  /** 32 bytes (WEBHOOK_SECRET_KEY, base64). */
+  secretKey: Buffer
+  /** One HTTP attempt (connect, answer, body) must end within this. */
+  timeoutMs: number
+  /** An endpoint whose attempts have failed for this long is disabled and its organisation notified. */
+  disableAfterMs: number
+  /** Default overlap of a rotation: the previous secret keeps signing this long. */
+  rotationOverlapSeconds: number
 }
 
 /**
@@ -290,6 +308,28 @@ function parseJobSettings(env: Env, server: boolean): JobSettings {
   }
 }
 
+/** A well-known key: sandbox secrets protect nothing real. Never used outside sandbox mode. */
+const SANDBOX_WEBHOOK_SECRET_KEY = Buffer.alloc(32, 'insw-sandbox-webhook-key'.padEnd(32, '.'))
+
+function parseWebhookSettings(env: Env, sandbox: boolean): WebhookSettings {
+  const raw = optional(env, 'WEBHOOK_SECRET_KEY')
+  let secretKey: Buffer
+  if (raw === undefined) {
+    if (!sandbox) throw new ConfigError('WEBHOOK_SECRET_KEY', 'is required outside sandbox mode (base64 of 32 random bytes: openssl rand -base64 32)')
+    secretKey = SANDBOX_WEBHOOK_SECRET_KEY
+  } else {
+    secretKey = Buffer.from(raw, 'base64')
+    // The value itself is never echoed: it is a secret.
+    if (secretKey.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(raw)) throw new ConfigError('WEBHOOK_SECRET_KEY', 'must be base64 of exactly 32 bytes')
+  }
+  return {
+    secretKey,
+    timeoutMs: parseInteger(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    disableAfterMs: parseInteger(env, 'WEBHOOK_DISABLE_AFTER_MS', 72 * 3_600_000, 1_000, 30 * 24 * 3_600_000),
+    rotationOverlapSeconds: parseInteger(env, 'WEBHOOK_ROTATION_OVERLAP_SECONDS', 86_400, 0, 7 * 86_400),
+  }
+}
+
 function removeUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
 }
@@ -422,5 +462,6 @@ export function loadConfig(env: Env = process.env): Config {
       reconcileBatch: parseInteger(env, 'PERMIT_RECONCILE_BATCH', 100, 1, 10_000),
     },
     jobs: parseJobSettings(env, databaseUrl !== undefined),
+    webhooks: parseWebhookSettings(env, sandbox),
   }
 }

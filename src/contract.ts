@@ -26,6 +26,7 @@ export function contractEnv(mode: ContractMode, signingJwk: Record<string, unkno
     DJP_URL: 'http://127.0.0.1:9',
     INATRADE_URL: 'http://127.0.0.1:9',
     INATRADE_CALLBACK_SECRET: 'contract-export-only',
+    WEBHOOK_SECRET_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
     OIDC_JWKS: JSON.stringify({ keys: [signingJwk] }),
     OIDC_COOKIE_KEYS: 'contract-export-only-cookie-key-0123456789',
   }

@@ -13,7 +13,7 @@ t.test('defaults give a sandbox gateway on 127.0.0.1:3000 with an embedded datab
 })
 
 t.test('real upstream URLs turn sandbox mode off and require the callback secret', async (t) => {
-  const env = { OSS_URL: 'https://oss.example/', DJP_URL: 'https://djp.example', INATRADE_URL: 'https://inatrade.example', OIDC_JWKS: JSON.stringify({ keys: [{ kty: 'RSA', d: 'x' }] }), OIDC_COOKIE_KEYS: 'k'.repeat(32) }
+  const env = { OSS_URL: 'https://oss.example/', DJP_URL: 'https://djp.example', INATRADE_URL: 'https://inatrade.example', OIDC_JWKS: JSON.stringify({ keys: [{ kty: 'RSA', d: 'x' }] }), OIDC_COOKIE_KEYS: 'k'.repeat(32), WEBHOOK_SECRET_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=' }
   t.throws(() => loadConfig(env), /INATRADE_CALLBACK_SECRET/)
   const config = loadConfig({ ...env, INATRADE_CALLBACK_SECRET: 's3cret' })
   t.equal(config.sandbox, false)
@@ -44,7 +44,7 @@ t.test('credentials in a bad URL are not echoed', async (t) => {
   t.notMatch(error.message, /hunter2/)
 })
 
-const REAL = { OIDC_JWKS: JSON.stringify({ keys: [{ kty: 'RSA', d: 'x' }] }), OIDC_COOKIE_KEYS: 'k'.repeat(32), INATRADE_CALLBACK_SECRET: 's3cret' }
+const REAL = { OIDC_JWKS: JSON.stringify({ keys: [{ kty: 'RSA', d: 'x' }] }), OIDC_COOKIE_KEYS: 'k'.repeat(32), INATRADE_CALLBACK_SECRET: 's3cret', WEBHOOK_SECRET_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=' }
 
 t.test('sandbox mode: the default only when no upstream is configured, SANDBOX=true otherwise', async (t) => {
   t.equal(loadConfig({}).sandbox, true, 'nothing configured: sandbox')
@@ -154,4 +154,18 @@ t.test('job engine: workers on, small concurrency on the embedded database, larg
   t.equal(loadConfig({}).jobs.expireSecondsMax, undefined, 'each queue keeps its own expiry by default')
   t.equal(loadConfig({ JOB_EXPIRE_SECONDS_MAX: '15' }).jobs.expireSecondsMax, 15)
   t.equal((t.throws(() => loadConfig({ JOB_EXPIRE_SECONDS_MAX: '5' })) as ConfigError).variable, 'JOB_EXPIRE_SECONDS_MAX', 'an attempt gets at least 10 s')
+})
+
+t.test('WEBHOOK_SECRET_KEY: a sandbox default, required and exactly 32 bytes outside sandbox mode, never echoed', async (t) => {
+  t.equal(loadConfig({}).webhooks.secretKey.length, 32, 'sandbox: the development key')
+  const production = { ...REAL, OSS_URL: 'https://oss.example', DJP_URL: 'https://djp.example', INATRADE_URL: 'https://inatrade.example', WEBHOOK_SECRET_KEY: undefined }
+  t.equal((t.throws(() => loadConfig(production)) as ConfigError).variable, 'WEBHOOK_SECRET_KEY')
+  const short = t.throws(() => loadConfig({ ...production, WEBHOOK_SECRET_KEY: 'c2hvcnQta2V5' })) as ConfigError
+  t.equal(short.variable, 'WEBHOOK_SECRET_KEY')
+  t.notMatch(short.message, /c2hvcnQta2V5/)
+  const key = Buffer.alloc(32, 5).toString('base64')
+  const config = loadConfig({ ...production, WEBHOOK_SECRET_KEY: key, WEBHOOK_DISABLE_AFTER_MS: '3600000' })
+  t.same(config.webhooks.secretKey, Buffer.alloc(32, 5))
+  t.equal(config.webhooks.disableAfterMs, 3_600_000)
+  t.equal(config.webhooks.timeoutMs, 10_000)
 })

@@ -63,6 +63,11 @@ export const OPENAPI_TAGS = [
     name: 'INATRADE callbacks',
     description: 'Called by INATRADE, not by integrators: signed status events of forwarded applications (HMAC-SHA256 over the raw body).',
   },
+  {
+    name: 'Webhooks',
+    description:
+      'Signed callbacks to your systems at every step (Standard Webhooks): subscribe endpoints, rotate their secrets, read the delivery log, redeliver, ping. The messages themselves are listed in the contract\'s `webhooks` section.',
+  },
   { name: 'Sandbox', description: 'Only in sandbox mode: test organisations, operators and the mailbox. Absent from production.' },
 ]
 
@@ -102,7 +107,12 @@ const OAUTH2_REDIRECT_PAGE = `<!doctype html>
 </html>
 `
 
-async function openapiPlugin(app: FastifyInstance): Promise<void> {
+export interface OpenapiPluginOptions {
+  /** The top-level `webhooks` section (OpenAPI 3.1): the messages the gateway sends, built by the feature that sends them. */
+  webhooks?: Record<string, unknown>
+}
+
+async function openapiPlugin(app: FastifyInstance, options: OpenapiPluginOptions = {}): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -116,6 +126,7 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
       servers: [{ url: '/', description: 'This gateway' }],
       tags: OPENAPI_TAGS,
       components: { securitySchemes } as never,
+      ...(options.webhooks ? { webhooks: options.webhooks as never } : {}),
     },
     transformObject: (documentObject) => addMultipartEncodings(('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as never) as never,
     refResolver: {

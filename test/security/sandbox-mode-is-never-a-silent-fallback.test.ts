@@ -11,6 +11,7 @@ const production = {
   DJP_URL: 'https://djp.example',
   INATRADE_URL: 'https://inatrade.example',
   INATRADE_CALLBACK_SECRET: 'real-secret',
+  WEBHOOK_SECRET_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
   OIDC_JWKS: JSON.stringify({ keys: [{ kty: 'RSA', d: 'x' }] }),
   OIDC_COOKIE_KEYS: 'c'.repeat(32),
   PUBLIC_URL: 'https://gateway.example',
