@@ -18,6 +18,7 @@ import orgRoutes from './modules/orgs/routes.ts'
 import permitTypesPlugin from './modules/permit-types/plugin.ts'
 import permitJourneyRoutes from './modules/permits/journey-routes.ts'
 import notificationsPlugin from './modules/notifications/plugin.ts'
+import notificationRoutes from './modules/notifications/routes.ts'
 import { registerPermitJourneyJobs } from './modules/permits/jobs.ts'
 import type { PermitTypeRegistry } from './modules/permit-types/registry.ts'
 import permitTypeRoutes from './modules/permit-types/routes.ts'
@@ -178,6 +179,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await registerPermitJourneyJobs(app, { config })
   // Permit events become notifications and webhook deliveries (the fan-out pump).
   await app.register(notificationsPlugin, { jobs: config.jobs })
+  // The feed and its live stream.
+  await app.register(notificationRoutes, { stream: config.notifications })
   await app.register(registrationRoutes, {
     submissionBudgets: config.registration,
     guard: options.registrationGuard,

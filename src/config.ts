@@ -55,6 +55,18 @@ export interface Config {
   permits: PermitJourneySettings
   /** The job engine (pg-boss): see JobSettings. */
   jobs: JobSettings
+  /** Live notification streams: see NotificationStreamSettings. */
+  notifications: NotificationStreamSettings
+}
+
+/**
+ * `GET /v1/notifications/stream`: a comment line every `heartbeatMs` keeps a quiet stream open
+ * through proxies and under the server's idle-socket timeout (which is above 60 s: keep-alive
+ * plus a second, see app.ts); every `pollMs` a stream looks for notifications another instance wrote.
+ */
+export interface NotificationStreamSettings {
+  heartbeatMs: number
+  pollMs: number
 }
 
 /**
@@ -422,5 +434,9 @@ export function loadConfig(env: Env = process.env): Config {
       reconcileBatch: parseInteger(env, 'PERMIT_RECONCILE_BATCH', 100, 1, 10_000),
     },
     jobs: parseJobSettings(env, databaseUrl !== undefined),
+    notifications: {
+      heartbeatMs: parseInteger(env, 'NOTIFICATIONS_HEARTBEAT_MS', 15_000, 50, 60_000),
+      pollMs: parseInteger(env, 'NOTIFICATIONS_STREAM_POLL_MS', 3_000, 50, 60_000),
+    },
   }
 }

@@ -63,6 +63,11 @@ export const OPENAPI_TAGS = [
     name: 'INATRADE callbacks',
     description: 'Called by INATRADE, not by integrators: signed status events of forwarded applications (HMAC-SHA256 over the raw body).',
   },
+  {
+    name: 'Notifications',
+    description:
+      'What happened to your organisation\'s applications, for people: the feed (read, read all, unread count), a live Server-Sent Events stream, and email or SMS by each user\'s chosen channels. Systems get the same events by webhook.',
+  },
   { name: 'Sandbox', description: 'Only in sandbox mode: test organisations, operators and the mailbox. Absent from production.' },
 ]
 
