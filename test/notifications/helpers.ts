@@ -1,6 +1,6 @@
 /**
  * Notifications for feed and stream tests: a permit of an organisation moved to a status, then the
- * fan-out run directly (the app's own pump may take the event first: either way one notification).
+ * fan-out run directly (the app's own pump may take the event first: either way one notification, waited for).
  */
 import type { Kysely } from 'kysely'
 import type { Database } from '../../src/db/schema.ts'
@@ -14,9 +14,14 @@ export async function permitNews(db: Kysely<Database>, nib: string, status: Perm
   await db.transaction().execute(async (trx) => {
     await moveStatus(trx, permit.id, status, { type: `permit.${status}`, actor: { type: 'system' }, hop: 'inatrade', outcome: 'succeeded' }, status === 'rejected' ? { decision_reason: 'HS code not allowed' } : {})
   })
-  await fanOutPermitEvents({ db, jobs: recordingJobs(), menuOfPermitType: () => menu })
-  const notification = await db.selectFrom('notifications').select(['id']).where('subject_id', '=', permit.id).executeTakeFirstOrThrow()
-  return { permit, notificationId: String(notification.id) }
+  // The app's pump may hold the event in its own pass (skip locked): then wait for its commit.
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    await fanOutPermitEvents({ db, jobs: recordingJobs(), menuOfPermitType: () => menu })
+    const notification = await db.selectFrom('notifications').select(['id']).where('subject_id', '=', permit.id).executeTakeFirst()
+    if (notification) return { permit, notificationId: String(notification.id) }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`no notification for permit ${permit.id}`)
 }
 
 /** Contact settings as the account completion step stores them (email and mobile verified). */
