@@ -20,6 +20,7 @@ import permitJourneyRoutes from './modules/permits/journey-routes.ts'
 import notificationsPlugin from './modules/notifications/plugin.ts'
 import webhooksPlugin from './modules/webhooks/plugin.ts'
 import { webhookContract } from './modules/webhooks/contract.ts'
+import notificationRoutes from './modules/notifications/routes.ts'
 import { registerPermitJourneyJobs } from './modules/permits/jobs.ts'
 import type { PermitTypeRegistry } from './modules/permit-types/registry.ts'
 import permitTypeRoutes from './modules/permit-types/routes.ts'
@@ -184,6 +185,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(notificationsPlugin, { jobs: config.jobs })
   // Organisations' webhook endpoints, their delivery log and the signed delivery job.
   await app.register(webhooksPlugin, { config, now: options.clock })
+  // The feed and its live stream.
+  await app.register(notificationRoutes, { stream: config.notifications })
   await app.register(registrationRoutes, {
     submissionBudgets: config.registration,
     guard: options.registrationGuard,

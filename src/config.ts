@@ -57,6 +57,8 @@ export interface Config {
   jobs: JobSettings
   /** Outgoing webhooks: see WebhookSettings. */
   webhooks: WebhookSettings
+  /** Live notification streams: see NotificationStreamSettings. */
+  notifications: NotificationStreamSettings
 }
 
 /**
@@ -73,6 +75,16 @@ export interface WebhookSettings {
   disableAfterMs: number
   /** Default overlap of a rotation: the previous secret keeps signing this long. */
   rotationOverlapSeconds: number
+}
+
+/**
+ * `GET /v1/notifications/stream`: a comment line every `heartbeatMs` keeps a quiet stream open
+ * through proxies and under the server's idle-socket timeout (which is above 60 s: keep-alive
+ * plus a second, see app.ts); every `pollMs` a stream looks for notifications another instance wrote.
+ */
+export interface NotificationStreamSettings {
+  heartbeatMs: number
+  pollMs: number
 }
 
 /**
@@ -463,5 +475,9 @@ export function loadConfig(env: Env = process.env): Config {
     },
     jobs: parseJobSettings(env, databaseUrl !== undefined),
     webhooks: parseWebhookSettings(env, sandbox),
+    notifications: {
+      heartbeatMs: parseInteger(env, 'NOTIFICATIONS_HEARTBEAT_MS', 15_000, 50, 60_000),
+      pollMs: parseInteger(env, 'NOTIFICATIONS_STREAM_POLL_MS', 3_000, 50, 60_000),
+    },
   }
 }

@@ -2,7 +2,12 @@
 export type Language = 'en' | 'id'
 
 export function negotiateLanguage(header: string | undefined): Language {
-  if (!header) return 'en'
+  return requestedLanguage(header) ?? 'en'
+}
+
+/** The language `Accept-Language` asks for, when it names one of ours; undefined when it names neither. */
+export function requestedLanguage(header: string | undefined): Language | undefined {
+  if (!header) return undefined
   // Highest q wins; ties keep header order. Only the primary subtag matters ("id-ID" is "id").
   const ranked = header
     .split(',')
@@ -16,5 +21,5 @@ export function negotiateLanguage(header: string | undefined): Language {
   for (const entry of ranked) {
     if (entry.primary === 'id' || entry.primary === 'en') return entry.primary
   }
-  return 'en'
+  return undefined
 }

@@ -46,7 +46,7 @@ export interface MailDeliveryJob {
  * Writes the mail and its delivery job in `db`'s transaction (pass the transaction of the change
  * that causes the mail). `jobs` defaults to the engine of the app running in this process.
  */
-export async function queueMail(db: Kysely<Database> | Transaction<Database>, mail: MailToQueue, jobs: JobEngine = processJobEngine()): Promise<string> {
+export async function queueMail(db: Kysely<Database> | Transaction<Database>, mail: MailToQueue, jobs: Pick<JobEngine, 'send'> = processJobEngine()): Promise<string> {
   const { id } = await db
     .insertInto('mail_outbox')
     .values({ recipient: mail.to, subject: mail.subject, body_text: mail.text, template: mail.template })

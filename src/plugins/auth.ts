@@ -26,6 +26,8 @@ export interface Principal {
   scopes: Set<string>
   /** The access token's `jti`, for audit trails. */
   tokenId?: string
+  /** When the access token expires (seconds since the epoch): a long-lived response (a stream) ends then. */
+  expiresAt?: number
   /** Machine clients: the organisation's own request budget per minute, when it has one. */
   organisationRateLimit?: number
   /**
@@ -309,6 +311,7 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }): Pr
       organisationId,
       scopes,
       tokenId: claims.jti,
+      expiresAt: claims.exp,
       ...(organisationRateLimit !== undefined ? { organisationRateLimit } : {}),
       ...(client ? { client } : {}),
     }

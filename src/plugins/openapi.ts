@@ -68,6 +68,11 @@ export const OPENAPI_TAGS = [
     description:
       'Signed callbacks to your systems at every step (Standard Webhooks): subscribe endpoints, rotate their secrets, read the delivery log, redeliver, ping. The messages themselves are listed in the contract\'s `webhooks` section.',
   },
+  {
+    name: 'Notifications',
+    description:
+      'What happened to your organisation\'s applications, for people: the feed (read, read all, unread count), a live Server-Sent Events stream, and email or SMS by each user\'s chosen channels. Systems get the same events by webhook.',
+  },
   { name: 'Sandbox', description: 'Only in sandbox mode: test organisations, operators and the mailbox. Absent from production.' },
 ]
 

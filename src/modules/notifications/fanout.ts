@@ -17,6 +17,7 @@ import { QUEUES } from '../../jobs/queues.ts'
 import type { JobEngine } from '../../jobs/types.ts'
 import { permitEventsUrl, permitUrl } from '../permits/views.ts'
 import { isNotifiedStatus, permitTexts, type EventType } from './catalogue.ts'
+import { queueNotificationMessages } from './channels.ts'
 
 export const WEBHOOK_DELIVER_QUEUE = QUEUES.webhookDeliver.name
 
@@ -105,7 +106,9 @@ export async function fanOutPermitEvents(deps: FanOutDeps, limit = 500): Promise
     const news = events.filter((event) => isNotifiedStatus(event.status_to))
     const organisations = new Set(news.map((event) => event.organisation_id))
     if (news.length > 0) {
-      await insertNotifications(trx, deps, news)
+      const written = await insertNotifications(trx, deps, news)
+      // Email and SMS by each reader's choice, with the notifications (channels.ts).
+      await queueNotificationMessages(trx, deps.jobs, written)
       await insertDeliveries(trx, deps, news)
     }
     await trx
@@ -121,8 +124,9 @@ function typeOf(event: EventRow): EventType {
   return `permit.${event.status_to}` as EventType
 }
 
-async function insertNotifications(trx: Transaction<Database>, deps: FanOutDeps, news: EventRow[]): Promise<void> {
-  await trx
+/** Returns the notifications actually written: a repeat (same source) is neither written nor returned. */
+async function insertNotifications(trx: Transaction<Database>, deps: FanOutDeps, news: EventRow[]) {
+  return trx
     .insertInto('notifications')
     .values(
       news.map((event) => {
@@ -142,6 +146,7 @@ async function insertNotifications(trx: Transaction<Database>, deps: FanOutDeps,
       }),
     )
     .onConflict((oc) => oc.column('source').doNothing())
+    .returning(['organisation_id', 'menu_code', 'type', 'title', 'body', 'occurred_at'])
     .execute()
 }
 
