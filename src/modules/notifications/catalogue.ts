@@ -3,20 +3,11 @@
  * reads it), its texts in both languages and its payload. The contract's `webhooks` section is
  * generated from it, so an integrator reads the same list the gateway sends.
  */
-import type { PermitStatus } from '../../db/tables/permits.ts'
+import { PERMIT_STATUSES } from '../permits/status.ts'
 import type { LocalisedText } from '../../db/tables/notifications.ts'
 
-export const PERMIT_STATUSES_NOTIFIED = [
-  'submitted',
-  'forwarded',
-  'received',
-  'under_review',
-  'approved',
-  'issued',
-  'rejected',
-  'cancelled',
-  'forwarding_failed',
-] as const satisfies readonly PermitStatus[]
+/** Every status change is news to the holder. */
+export const PERMIT_STATUSES_NOTIFIED = PERMIT_STATUSES
 
 export type PermitEventType = `permit.${(typeof PERMIT_STATUSES_NOTIFIED)[number]}`
 

@@ -8,7 +8,7 @@ import type { PermitStatus } from '../../db/tables/permits.ts'
 
 export type { PermitStatus }
 
-export const PERMIT_STATUSES: readonly PermitStatus[] = [
+export const PERMIT_STATUSES = [
   'submitted',
   'forwarded',
   'received',
@@ -18,7 +18,7 @@ export const PERMIT_STATUSES: readonly PermitStatus[] = [
   'rejected',
   'cancelled',
   'forwarding_failed',
-]
+] as const satisfies readonly PermitStatus[]
 
 /** Allowed next statuses of each status. */
 const NEXT: Record<PermitStatus, readonly PermitStatus[]> = {
