@@ -81,6 +81,27 @@ t.test('a batch is recorded as the one-permit path records each permit; skips an
   t.equal((await deliveredCount(context.sandbox.inatradeUrl, forwardingKey(cancelled.id))).total, 0, 'a cancelled permit is never sent')
 })
 
+t.test('failures of a batch are recorded together: each attempt counted with its event, the last one dead-lettered', async (t) => {
+  // No free deferral: INATRADE's 503 counts as an attempt, so the last one gives up.
+  const strict = testJourneyDeps(db, context.upstreams, { maxDeferredAttempts: 0 })
+  const [retrying, lastTry] = [await insertPermit(db, { nib: '8120000000008' }), await insertPermit(db, { nib: '8120000000008' })]
+  const outcomes = await forwardPermits(strict, [
+    { data: { permitId: retrying.id }, job: jobContext(0) },
+    { data: { permitId: lastTry.id }, job: jobContext(8, true) },
+  ])
+  t.ok(outcomes[0] instanceof Error, 'the first is retried')
+  t.ok(outcomes[1] instanceof Error, 'the last attempt fails into the dead letter')
+  const first = await permitOf(db, retrying.id)
+  t.same([first.status, first.forwarding_attempts], ['submitted', 1])
+  t.match(first.last_forwarding_error, /^UPSTREAM_UNAVAILABLE: /)
+  t.same((await eventsOf(db, retrying.id)).map((e) => [e.sequence, e.type, e.outcome, e.detail.next]), [[1, 'permit.forwarding_attempted', 'retrying', 'backoff']])
+  t.equal((await permitOf(db, lastTry.id)).status, 'forwarding_failed')
+  t.same((await eventsOf(db, lastTry.id)).map((e) => [e.sequence, e.type, e.outcome, e.status_to]), [
+    [1, 'permit.forwarding_attempted', 'failed', null],
+    [2, 'permit.forwarding_failed', 'failed', 'forwarding_failed'],
+  ])
+})
+
 t.test('a re-run after a crash between INATRADE answering and the commit files nothing new', async (t) => {
   const permit = await insertPermit(db)
   // The first run "crashed": INATRADE got the application, the gateway recorded nothing.

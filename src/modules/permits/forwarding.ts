@@ -21,7 +21,7 @@ import { isAppError } from '../../errors/app-error.ts'
 import type { BatchJob, Executor, JobContext } from '../../jobs/types.ts'
 import { newSpanId } from '../../upstreams/traceparent.ts'
 import type { InatradeApplicationInput, InatradeSubmission } from '../../upstreams/index.ts'
-import { recordAcknowledgedForwards } from './forward-batch.ts'
+import { recordAcknowledgedForwards, recordFailedAttempts, type FailedAttempt } from './forward-batch.ts'
 import { appliedReportEvent, applyInatradeReport } from './inatrade-status.ts'
 import { moveStatus, recordEvent, type PermitEventInput } from './journey.ts'
 import { CANCEL_QUEUE, callbackUrl, licenceOptions, type JourneyDeps, type PermitJobData } from './journey-deps.ts'
@@ -109,6 +109,7 @@ export async function forwardPermits(deps: JourneyDeps, jobs: BatchJob<PermitJob
   const permits = new Map(rows.map((row) => [row.id, row]))
   const breakerOpen = deps.inatradeBreaker() === 'open'
   const sent: Sent[] = []
+  const failed: Failed[] = []
   const forwarding = new Set<string>()
   await Promise.all(
     jobs.map(async ({ data, job }, index) => {
@@ -132,10 +133,12 @@ export async function forwardPermits(deps: JourneyDeps, jobs: BatchJob<PermitJob
         const submission = await deps.inatrade.submitApplication(input, { idempotencyKey: forwardingKey(permit.id), traceparent })
         sent.push({ index, permit, attempt, latencyMs: Math.round(performance.now() - started), submission })
       } catch (error) {
-        outcomes[index] = await recordFailure(deps, permit, job, attempt, Math.round(performance.now() - started), error)
+        failed.push({ index, judged: judgeFailure(deps, permit, job, attempt, Math.round(performance.now() - started), error) })
       }
     }),
   )
+  await recordFailures(deps, failed.map((failure) => failure.judged))
+  for (const { index, judged } of failed) outcomes[index] = judged.outcome
   const careful = await recordAcknowledged(deps, sent)
   for (const forward of careful) {
     try {
@@ -151,6 +154,11 @@ export async function forwardPermits(deps: JourneyDeps, jobs: BatchJob<PermitJob
 export async function forwardPermit(deps: JourneyDeps, data: PermitJobData, job: JobContext): Promise<void> {
   const [outcome] = await forwardPermits(deps, [{ data, job }])
   if (outcome !== undefined) throw outcome
+}
+
+interface Failed {
+  index: number
+  judged: JudgedFailure
 }
 
 interface Sent {
@@ -222,23 +230,30 @@ async function recordSuccess(deps: JourneyDeps, permit: PermitRow, attempt: numb
   deps.log.info({ permitId: permit.id, inatradeId: submission.inatradeId, attempt, latencyMs }, 'permit forwarded to INATRADE')
 }
 
-/** Records a failed attempt; returns the job's outcome (undefined: settled, RetryLater: wait, the error: retry). */
-async function recordFailure(deps: JourneyDeps, permit: PermitRow, job: JobContext, attempt: number, latencyMs: number, error: unknown): Promise<unknown> {
+interface JudgedFailure extends FailedAttempt {
+  /** The dead letter: the permit moves to `forwarding_failed` with this event. */
+  givesUp?: PermitEventInput
+  /** The job's outcome: undefined settled, RetryLater wait, the error retry. */
+  outcome: unknown
+  log: Record<string, unknown>
+}
+
+/** What a failed attempt means for its permit and its job (nothing written yet). */
+function judgeFailure(deps: JourneyDeps, permit: PermitRow, job: JobContext, attempt: number, latencyMs: number, error: unknown): JudgedFailure {
   const failure = classify(deps, error, attempt)
   const retryAt = failure.retryAfterMs === undefined ? undefined : new Date(Date.now() + failure.retryAfterMs)
   const lastAttempt = failure.kind === 'transient' && job.isLastAttempt
   const givesUp = failure.kind === 'refused' || lastAttempt
-  const lastError = `${failure.code}: ${failure.detail}`.slice(0, 500)
-
-  await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('permits')
-      .set((eb) => ({ forwarding_attempts: eb('forwarding_attempts', '+', 1), last_forwarding_error: lastError, updated_at: new Date() }))
-      .where('id', '=', permit.id)
-      .execute()
-    await recordEvent(trx, permit.id, {
+  const system = { type: 'system' as const, id: 'forwarding' }
+  let outcome: unknown = error
+  if (failure.kind === 'refused') outcome = undefined
+  else if ((failure.kind === 'deferred' || failure.kind === 'circuit_open') && retryAt) outcome = deps.retryLater(retryAt, `INATRADE: ${failure.detail}`)
+  return {
+    permitId: permit.id,
+    lastError: `${failure.code}: ${failure.detail}`.slice(0, 500),
+    event: {
       type: 'permit.forwarding_attempted',
-      actor: { type: 'system', id: 'forwarding' },
+      actor: system,
       hop: 'inatrade',
       outcome: givesUp ? 'failed' : 'retrying',
       detail: {
@@ -250,23 +265,35 @@ async function recordFailure(deps: JourneyDeps, permit: PermitRow, job: JobConte
         next: givesUp ? 'dead_letter' : failure.kind === 'transient' ? 'backoff' : 'retry_after',
         ...(retryAt && !givesUp && failure.kind !== 'transient' ? { nextAttemptAt: retryAt.toISOString() } : {}),
       },
-    })
-    if (givesUp) {
-      await moveStatus(trx, permit.id, 'forwarding_failed', {
-        type: 'permit.forwarding_failed',
-        actor: { type: 'system', id: 'forwarding' },
-        hop: 'inatrade',
-        outcome: 'failed',
-        detail: { attempts: attempt, errorCode: failure.code, reason: failure.detail.slice(0, 300), retryable: failure.kind !== 'refused' },
-      })
-    }
-  })
-  deps.log.warn({ permitId: permit.id, attempt, errorCode: failure.code, kind: failure.kind, givesUp }, 'permit forwarding attempt failed')
+    },
+    ...(givesUp
+      ? {
+          givesUp: {
+            type: 'permit.forwarding_failed',
+            actor: system,
+            hop: 'inatrade' as const,
+            outcome: 'failed' as const,
+            detail: { attempts: attempt, errorCode: failure.code, reason: failure.detail.slice(0, 300), retryable: failure.kind !== 'refused' },
+          },
+        }
+      : {}),
+    // The engine retries with backoff; on the last attempt a returned error fails the job into the dead letter.
+    outcome,
+    log: { permitId: permit.id, attempt, errorCode: failure.code, kind: failure.kind, givesUp },
+  }
+}
 
-  if (failure.kind === 'refused') return undefined
-  if ((failure.kind === 'deferred' || failure.kind === 'circuit_open') && retryAt) return deps.retryLater(retryAt, `INATRADE: ${failure.detail}`)
-  // The engine retries with backoff; on the last attempt this fails the job into the dead letter.
-  return error
+/**
+ * The failed attempts of a batch in one transaction (forward-batch.ts): the attempt and its event
+ * for every permit, then the dead letter move for those that give up.
+ */
+async function recordFailures(deps: JourneyDeps, failures: JudgedFailure[]): Promise<void> {
+  if (failures.length === 0) return
+  await deps.db.transaction().execute(async (trx) => {
+    await recordFailedAttempts(trx, failures)
+    for (const failure of failures) if (failure.givesUp) await moveStatus(trx, failure.permitId, 'forwarding_failed', failure.givesUp)
+  })
+  for (const failure of failures) deps.log.warn(failure.log, 'permit forwarding attempt failed')
 }
 
 /**
