@@ -163,19 +163,21 @@ async function insertDeliveries(trx: Transaction<Database>, deps: FanOutDeps, ne
     .where('organisation_id', 'in', [...new Set(news.map((event) => event.organisation_id))])
     .execute()
   if (hooks.length === 0) return
-  const rows = news.flatMap((event) =>
-    hooks
-      .filter((hook) => hook.organisation_id === event.organisation_id && hook.event_types.includes(typeOf(event)))
-      .map((hook) => ({
-        webhook_id: hook.id,
-        organisation_id: event.organisation_id,
-        event_type: typeOf(event),
-        subject_id: event.permit_id,
-        sequence: event.sequence,
-        payload: JSON.stringify(permitEventPayload(event, typeOf(event))),
-        source: `permit_event:${event.id}`,
-      })),
-  )
+  const rows = news.flatMap((event) => {
+    const type = typeOf(event)
+    const subscribed = hooks.filter((hook) => hook.organisation_id === event.organisation_id && hook.event_types.includes(type))
+    // One message, built once, for every endpoint subscribed to it.
+    const payload = subscribed.length > 0 ? JSON.stringify(permitEventPayload(event, type)) : ''
+    return subscribed.map((hook) => ({
+      webhook_id: hook.id,
+      organisation_id: event.organisation_id,
+      event_type: type,
+      subject_id: event.permit_id,
+      sequence: event.sequence,
+      payload,
+      source: `permit_event:${event.id}`,
+    }))
+  })
   if (rows.length === 0) return
   const inserted = await trx
     .insertInto('webhook_deliveries')

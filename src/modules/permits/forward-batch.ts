@@ -12,7 +12,7 @@
 import { sql, type Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { PermitStatus } from '../../db/tables/permits.ts'
-import type { PermitEventInput } from './journey.ts'
+import { eventColumns, type PermitEventInput } from './journey.ts'
 import { canMove } from './status.ts'
 
 export interface AcknowledgedForward {
@@ -106,14 +106,9 @@ async function insertLockedEvents(trx: Transaction<Database>, events: LockedEven
     return {
       permit_id: permitId,
       step,
-      type: event.type,
       status_from: statusFrom,
       status_to: statusTo,
-      actor_type: event.actor.type,
-      actor_id: event.actor.id ?? null,
-      hop: event.hop,
-      outcome: event.outcome,
-      detail: event.detail ?? {},
+      ...eventColumns(event),
       occurred_at: (event.occurredAt ?? now).toISOString(),
     }
   })

@@ -39,6 +39,21 @@ export async function lockPermit(trx: Transaction<Database>, permitId: string): 
   return trx.selectFrom('permits').selectAll().where('id', '=', permitId).forUpdate().executeTakeFirst()
 }
 
+/**
+ * The columns an event fills whatever the writer (one event, a new permit's first events, a
+ * batch): `detail` as an object; a writer that inserts through Kysely's values stringifies it.
+ */
+export function eventColumns(event: PermitEventInput) {
+  return {
+    type: event.type,
+    actor_type: event.actor.type,
+    actor_id: event.actor.id ?? null,
+    hop: event.hop,
+    outcome: event.outcome,
+    detail: event.detail ?? {},
+  }
+}
+
 async function insertEvent(
   trx: Transaction<Database>,
   permit: Pick<PermitRow, 'id' | 'organisation_id' | 'trace_id'>,
@@ -52,13 +67,9 @@ async function insertEvent(
       permit_id: permit.id,
       organisation_id: permit.organisation_id,
       sequence: sql<number>`(select coalesce(max(sequence), 0) + 1 from permit_events where permit_id = ${permit.id})`,
-      type: event.type,
       status_from: statusFrom,
       status_to: statusTo,
-      actor_type: event.actor.type,
-      actor_id: event.actor.id ?? null,
-      hop: event.hop,
-      outcome: event.outcome,
+      ...eventColumns(event),
       detail: JSON.stringify(event.detail ?? {}),
       trace_id: permit.trace_id,
       occurred_at: event.occurredAt ?? new Date(),
@@ -95,14 +106,9 @@ export function firstEventRows(permit: Pick<PermitRow, 'id' | 'organisation_id' 
     permit_id: permit.id,
     organisation_id: permit.organisation_id,
     sequence: index + 1,
-    type: event.type,
     status_from: null,
     status_to: index === events.length - 1 ? permit.status : null,
-    actor_type: event.actor.type,
-    actor_id: event.actor.id ?? null,
-    hop: event.hop,
-    outcome: event.outcome,
-    detail: event.detail ?? {},
+    ...eventColumns(event),
     trace_id: permit.trace_id,
     occurred_at: event.occurredAt ?? now,
   }))
