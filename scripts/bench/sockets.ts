@@ -75,7 +75,7 @@ interface GatewayFixture {
 const TOKEN_FORM = 'grant_type=client_credentials&scope=org%3Aread'
 
 /** A test organisation with its machine clients, users enough for a page of 20, and a token. */
-async function seedGateway(gateway: Server): Promise<GatewayFixture> {
+export async function seedGateway(gateway: Server): Promise<GatewayFixture> {
   const created = await json(`${gateway.url}/v1/sandbox/test-organisations`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { preparingPGlite, type PreparingPGlite } from './pglite-prepared.ts'
 import { PreparingClient } from './prepared-statements.ts'
 import type { Database } from './schema.ts'
 
@@ -19,8 +20,8 @@ export interface ScriptSession {
 export interface DatabaseHandle {
   db: Kysely<Database>
   kind: 'embedded' | 'postgres'
-  /** The embedded instance itself (the job engine runs on it through pg-boss's `fromPglite`). */
-  pglite?: PGlite
+  /** The embedded instance, preparing its statements (the job engine runs on it through pg-boss's `fromPglite`). */
+  pglite?: PreparingPGlite
   /** The server's URL (the job engine opens its own small pool, with a LISTEN connection). */
   connectionString?: string
   /** Runs `fn` inside one transaction on one connection (advisory locks hold for its duration). */
@@ -77,11 +78,13 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
   if (dataDir) await mkdir(dataDir, { recursive: true })
   const pglite = new PGlite(dataDir)
   await pglite.waitReady
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
+  // Parameterised queries are prepared once per instance (pglite-prepared.ts says why).
+  const preparing = preparingPGlite(pglite)
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: preparing as unknown as PGlite }) })
   return {
     db,
     kind: 'embedded',
-    pglite,
+    pglite: preparing,
     inScriptTransaction: (fn) =>
       pglite.transaction((tx) =>
         fn({

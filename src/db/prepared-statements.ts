@@ -18,7 +18,7 @@ const MAX_PREPARED_PER_CONNECTION = 500
 const names = new Map<string, string>()
 const MAX_NAMES = 5_000
 
-function statementName(text: string): string {
+export function statementName(text: string): string {
   let name = names.get(text)
   if (name === undefined) {
     name = `s_${createHash('sha256').update(text).digest('base64url').slice(0, 32)}`
@@ -30,17 +30,28 @@ function statementName(text: string): string {
 
 export class PreparingClient extends pg.Client {
   private readonly prepared = new Set<string>()
+  /** Texts whose prepared plan went stale (a migration changed their result columns): run unnamed from then on. */
+  private readonly stale = new Set<string>()
 
   // pg's overloads: (text, values, callback?) is what Kysely's PostgresDriver calls.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(config: any, values?: any, callback?: any): any {
-    if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
+    if (typeof config === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined && !this.stale.has(config)) {
       const name = statementName(config)
       if (this.prepared.has(name) || this.prepared.size < MAX_PREPARED_PER_CONNECTION) {
         this.prepared.add(name)
-        return super.query({ name, text: config, values }, callback)
+        return (super.query({ name, text: config, values }) as Promise<unknown>).catch((error: unknown) => {
+          // This request fails (inside a transaction nothing can be retried); later ones of this text on this connection go unnamed.
+          if (isStalePlan(error)) this.stale.add(config)
+          throw error
+        })
       }
     }
     return super.query(config, values, callback)
   }
+}
+
+/** PostgreSQL's refusal to run a prepared statement whose result columns changed (plancache.c). */
+export function isStalePlan(error: unknown): boolean {
+  return (error as { code?: string })?.code === '0A000' && (error as { routine?: string }).routine === 'RevalidateCachedQuery'
 }
