@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '.tap/', 'coverage/', 'openapi/'] },
+  { ignores: ['node_modules/', 'data/', '.tap/', 'coverage/', 'openapi/', 'scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'test/**'],
+    files: ['scripts/**', 'test/**', 'examples/**'],
     rules: { 'no-console': 'off' },
   },
 )

@@ -39,12 +39,12 @@ const DRAIN_TIMEOUT_MS = 10 * 60_000
 const INGEST_CONCURRENCY = 32
 const CALLBACK_SECRET = 'bench-callback-secret'
 
-interface Gateway {
+export interface Gateway {
   server: Server
   token: string
 }
 
-async function tokenFor(gateway: Server): Promise<string> {
+export async function tokenFor(gateway: Server, scope = 'permits:read permits:write'): Promise<string> {
   const created = await json(`${gateway.url}/v1/sandbox/test-organisations`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -56,13 +56,13 @@ async function tokenFor(gateway: Server): Promise<string> {
   const tokens = await json(`${gateway.url}/oidc/token`, {
     method: 'POST',
     headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials&scope=permits%3Aread%20permits%3Awrite',
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
     expect: 200,
   })
   return tokens.access_token as string
 }
 
-async function submit(gateway: Gateway, clientReference: string): Promise<{ id: string }> {
+export async function submit(gateway: Gateway, clientReference: string): Promise<{ id: string }> {
   const body = await json(`${gateway.server.url}/v1/permits`, {
     method: 'POST',
     headers: { authorization: `Bearer ${gateway.token}`, 'content-type': 'application/json', 'idempotency-key': clientReference },
@@ -84,7 +84,7 @@ async function setInatradeMode(gateway: Server, mode: 'normal' | 'down'): Promis
   })
 }
 
-function gatewayEnv(databaseUrl: string, sandbox: Server, extra: Record<string, string> = {}): Record<string, string> {
+export function gatewayEnv(databaseUrl: string, sandbox: Server, extra: Record<string, string> = {}): Record<string, string> {
   return {
     ...sandbox.upstreams,
     // The stubs run apart (sandbox-server.ts); the gateway keeps its sandbox routes (test organisations).
@@ -198,7 +198,7 @@ interface DrainFigures {
 }
 
 /** User + system CPU seconds a process has used so far (Linux /proc; NaN elsewhere). */
-function processCpuSeconds(pid: number): number {
+export function processCpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
     // Fields 14 and 15 of stat (utime, stime), counted from the state field (3): indexes 11 and 12.

@@ -12,6 +12,7 @@ const PARTS: { name: string; load: () => Promise<{ run: () => Promise<BenchPart>
   { name: 'signatures', load: () => import('./signatures.ts') },
   { name: 'sockets', load: () => import('./sockets.ts') },
   { name: 'permits', load: () => import('./permits.ts') },
+  { name: 'notifications', load: () => import('./notifications.ts') },
   { name: 'access-log', load: () => import('./access-log.ts') },
   { name: 'validation-cost', load: () => import('./validation-cost.ts') },
 ]

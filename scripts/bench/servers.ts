@@ -42,8 +42,8 @@ function nextMessage(child: ChildProcess, accept: (message: ChildMessage) => boo
   })
 }
 
-/** Starts `script` (gateway-server.ts, baseline-server.ts or sandbox-server.ts) with `env`; resolves once it listens. */
-export async function startServer(name: string, script: 'gateway-server.ts' | 'baseline-server.ts' | 'sandbox-server.ts', env: Record<string, string>): Promise<Server> {
+/** Starts `script` (gateway-server.ts, baseline-server.ts, sandbox-server.ts or receiver-server.ts) with `env`; resolves once it listens. */
+export async function startServer(name: string, script: 'gateway-server.ts' | 'baseline-server.ts' | 'sandbox-server.ts' | 'receiver-server.ts', env: Record<string, string>): Promise<Server> {
   const started = performance.now()
   const child = fork(path.join(here, script), {
     env: { ...process.env, ...env },

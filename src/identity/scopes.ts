@@ -11,6 +11,8 @@ export const API_SCOPE_DESCRIPTIONS = {
   'permits:write': 'Submit permit applications',
   'reports:read': 'Read realisation reports',
   'reports:write': 'Submit realisation reports',
+  'webhooks:read': 'Read your organisation\'s webhooks and their delivery log',
+  'webhooks:write': 'Manage your organisation\'s webhooks: create, change, rotate the secret, ping, redeliver, delete',
 } as const
 
 export type ApiScope = keyof typeof API_SCOPE_DESCRIPTIONS
@@ -29,7 +31,7 @@ export const OIDC_SCOPE_DESCRIPTIONS = {
  * view of) the permits that name their organisation, nothing more.
  */
 export const MACHINE_CLIENT_SCOPES: Record<'inhouse' | 'surveyor' | 'insurer', ApiScope[]> = {
-  inhouse: ['org:read', 'permits:read', 'permits:write', 'reports:read', 'reports:write'],
+  inhouse: ['org:read', 'permits:read', 'permits:write', 'reports:read', 'reports:write', 'webhooks:read', 'webhooks:write'],
   surveyor: ['permits:read', 'reports:read', 'reports:write'],
   insurer: ['permits:read', 'reports:write'],
 }

@@ -75,7 +75,7 @@ export async function createActiveUser(
 }
 
 /** A token for an organisation user with both org scopes (rights decide the rest). */
-export function userToken(minter: TokenMinter, userId: string, orgId: string, scope = 'openid org:read org:admin'): string {
+export function userToken(minter: TokenMinter, userId: string, orgId: string, scope = 'openid org:read org:admin webhooks:read webhooks:write'): string {
   return minter.forUser(userId, { orgId, scope })
 }
 

@@ -89,10 +89,17 @@ t.test('list (filtered, paged), read with the document, approve, and the registr
   const superAdminToken = await accessToken(url, result.superAdmin.username, 'Sandbox#Pass2026')
   const own = await app.inject({ method: 'GET', url: `/v1/registrations/${first}/power-of-attorney`, headers: { authorization: `Bearer ${superAdminToken}` } })
   t.equal(own.statusCode, 200, 'the organisation\'s own super admin')
+  const feed = await app.inject({ method: 'GET', url: '/v1/notifications', headers: { authorization: `Bearer ${superAdminToken}` } })
+  t.equal(feed.statusCode, 200, feed.body)
+  t.match(feed.json().items, [
+    { type: 'registration.approved', subject: { type: 'registration', id: first, url: `/v1/registrations/${first}` }, title: `Pendaftaran ${first} disetujui`, read: false },
+  ], 'the new organisation\'s first notification: its approval')
   const other = (await app.inject({ method: 'POST', url: '/v1/sandbox/test-organisations', payload: { nib: '8120000000007' } })).json()
   const otherToken = await accessToken(url, other.superAdmin.username, other.superAdmin.password)
   const foreign = await app.inject({ method: 'GET', url: `/v1/registrations/${first}/power-of-attorney`, headers: { authorization: `Bearer ${otherToken}` } })
   t.equal(foreign.statusCode, 404, 'another organisation\'s super admin')
+  const otherFeed = await app.inject({ method: 'GET', url: '/v1/notifications', headers: { authorization: `Bearer ${otherToken}` } })
+  t.notOk(otherFeed.json().items.some((item: { type: string }) => item.type === 'registration.approved'), 'nor its feed')
 })
 
 t.test('reject with a reason: shown on tracking, mailed, audited; the NIB may register again', async (t) => {

@@ -102,7 +102,9 @@ t.test('rights: View reads, Create/Edit/Delete write; no right is 403; another o
   t.equal((await api(app, viewerA, 'POST', `${one}/ping`)).statusCode, 403)
   t.equal((await api(app, viewerA, 'DELETE', one)).statusCode, 403)
   t.equal((await api(app, plainA, 'GET', hooks(orgA.orgId))).statusCode, 403, 'no right on API Catalogue')
-  t.equal((await api(app, clientA, 'GET', hooks(orgA.orgId))).statusCode, 403, 'a machine client\'s scopes grant no API Catalogue right')
+  const noScope = await api(app, clientA, 'GET', hooks(orgA.orgId))
+  t.equal(noScope.statusCode, 403, 'a machine client without webhooks:read')
+  t.match(noScope.headers['www-authenticate'], /insufficient_scope/)
   for (const [method, url, body] of [
     ['GET', one],
     ['PATCH', one, { enabled: false }],
@@ -116,6 +118,29 @@ t.test('rights: View reads, Create/Edit/Delete write; no right is 403; another o
   }
   const asOwnOrg = await api(app, superB, 'GET', `${hooks(orgB.orgId)}/${webhook.id}`)
   t.equal(asOwnOrg.statusCode, 404, 'A\'s endpoint under B\'s own path: 404 as well')
+})
+
+t.test('an in-house system looks after its own endpoints with webhooks:read and webhooks:write', async (t) => {
+  const clientId = orgA.clients.find((client) => client.kind === 'inhouse')!.clientId
+  t.ok(orgA.clients.find((client) => client.kind === 'inhouse')!.scopes.includes('webhooks:write'), 'in-house clients may hold it')
+  const writer = minter.forClient(clientId, { scope: 'webhooks:read webhooks:write', orgId: orgA.orgId })
+  const reader = minter.forClient(clientId, { scope: 'webhooks:read', orgId: orgA.orgId })
+  const created = await create(writer, orgA.orgId, { url: `${receiver.url}/erp`, eventTypes: ['permit.issued'] })
+  t.equal(created.statusCode, 201, created.body)
+  const { webhook } = created.json()
+  t.equal(webhook.createdBy, clientId)
+  const one = `${hooks(orgA.orgId)}/${webhook.id}`
+  t.equal((await api(app, reader, 'GET', one)).statusCode, 200)
+  t.equal((await api(app, reader, 'GET', `${one}/deliveries`)).statusCode, 200)
+  const refused = await api(app, reader, 'PATCH', one, { enabled: false })
+  t.equal(refused.statusCode, 403, 'webhooks:read does not write')
+  t.match(refused.headers['www-authenticate'], /insufficient_scope/)
+  t.equal((await api(app, writer, 'POST', `${one}/ping`)).statusCode, 200)
+  t.equal((await api(app, writer, 'PATCH', one, { enabled: false })).json().enabled, false)
+  t.equal((await api(app, minter.forClient(orgB.clients[0]!.clientId, { scope: 'webhooks:read webhooks:write', orgId: orgB.orgId }), 'GET', one)).statusCode, 404, "another organisation's client")
+  t.equal((await api(app, writer, 'DELETE', one)).statusCode, 204)
+  const surveyor = await api(app, superA, 'POST', `/v1/orgs/${orgA.orgId}/clients`, { name: 'Surveyor', kind: 'surveyor', scopes: ['webhooks:read'] })
+  t.equal(surveyor.statusCode, 422, 'only in-house clients take webhooks scopes')
 })
 
 t.test('ping is sent now and signed; rotation signs with both secrets; the log shows it; redelivery re-queues it', async (t) => {

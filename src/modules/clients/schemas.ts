@@ -1,17 +1,19 @@
 import { Type, type Static } from 'typebox'
 import { PageQuerySchema, PageSchema } from '../../http/pagination.ts'
+import { MACHINE_CLIENT_SCOPES } from '../../identity/scopes.ts'
 
 const kind = Type.Union([Type.Literal('inhouse'), Type.Literal('surveyor'), Type.Literal('insurer')], {
   description: 'An in-house system of the organisation, a surveyor, or an insurer. The kind caps the scopes.',
 })
+const GRANTABLE_SCOPES = MACHINE_CLIENT_SCOPES.inhouse
 const scopes = Type.Array(
-  Type.Union([Type.Literal('org:read'), Type.Literal('permits:read'), Type.Literal('permits:write'), Type.Literal('reports:read'), Type.Literal('reports:write')]),
+  Type.Union(GRANTABLE_SCOPES.map((scope) => Type.Literal(scope))),
   {
     uniqueItems: true,
     minItems: 1,
-    maxItems: 5,
+    maxItems: GRANTABLE_SCOPES.length,
     description:
-      'At most the kind allows (in-house: org:read permits:* reports:*; surveyor: permits:read reports:*; insurer: permits:read reports:write), and only scopes whose rights the creator holds (org:read = View on User Management, permits:read/write = View/Create on SSM Perizinan, reports:read/write = View/Create on Pelaporan Realisasi).',
+      'At most the kind allows (in-house: org:read permits:* reports:* webhooks:*; surveyor: permits:read reports:*; insurer: permits:read reports:write), and only scopes whose rights the creator holds (org:read = View on User Management, permits:read/write = View/Create on SSM Perizinan, reports:read/write = View/Create on Pelaporan Realisasi, webhooks:read = View and webhooks:write = View, Create, Edit and Delete on the API Catalogue).',
   },
 )
 

@@ -78,7 +78,7 @@ export async function createClient(
       errors: [{ pointer: '/scopes', in: 'body', detail: `not allowed for kind ${body.kind}: ${beyondKind.join(' ')}`, reason: 'scope' }],
     })
   }
-  requireHoldsAll(caller, body.scopes.map((scope) => SCOPE_RIGHTS[scope]!))
+  requireHoldsAll(caller, body.scopes.flatMap((scope) => SCOPE_RIGHTS[scope]!.actions.map((action) => ({ menu: SCOPE_RIGHTS[scope]!.menu, action }))))
   const secret = generateClientSecret()
   return db.transaction().execute(async (trx) => {
     const row = await repo.insertClient(trx, {

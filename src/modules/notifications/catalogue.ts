@@ -17,6 +17,24 @@ export const EVENT_TYPES = [...PERMIT_EVENT_TYPES, 'webhook.disabled'] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]
 
+/**
+ * What the feed shows: every webhook event, and the approval of the organisation's registration
+ * (its first notification; no webhook can exist before it, and a rejected registration has no
+ * organisation to notify: the applicant is told by email).
+ */
+export const NOTIFICATION_TYPES = [...EVENT_TYPES, 'registration.approved'] as const
+
+/** The welcome in the new organisation's feed. */
+export function registrationApprovedTexts(values: { trackingNumber: string; organisation: string; username: string }): { title: LocalisedText; body: LocalisedText } {
+  return {
+    title: { en: `Registration ${values.trackingNumber} approved`, id: `Pendaftaran ${values.trackingNumber} disetujui` },
+    body: {
+      en: `${values.organisation} is registered with INSW and ${values.username} is its super admin. Build your team under User Management and connect your systems in the API Catalogue.`,
+      id: `${values.organisation} terdaftar di INSW dan ${values.username} adalah super admin-nya. Susun tim Anda di Manajemen Pengguna dan hubungkan sistem Anda di Katalog API.`,
+    },
+  }
+}
+
 export function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value)
 }

@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from 'typebox'
 import { PageQuerySchema } from '../../http/pagination.ts'
-import { EVENT_TYPES } from './catalogue.ts'
+import { NOTIFICATION_TYPES } from './catalogue.ts'
 
 const PERMIT_EXAMPLE = '3f0c6c1e-8d6f-4a7b-9a61-0c2b9e1d4a55'
 /** Notification ids: decimal strings (int8 in the database; strings so no client rounds them). */
@@ -34,7 +34,7 @@ export const NOTIFICATION_EXAMPLE = {
 export const NotificationSchema = Type.Object(
   {
     id: Type.String({ pattern: NOTIFICATION_ID_PATTERN, description: 'Increasing with time: the stream\'s event id (`Last-Event-ID`).', examples: ['1842'] }),
-    type: Type.Unsafe<string>({ type: 'string', enum: [...EVENT_TYPES], description: 'The event type (the same catalogue webhooks carry).' }),
+    type: Type.Unsafe<string>({ type: 'string', enum: [...NOTIFICATION_TYPES], description: 'The event type: the catalogue webhooks carry, and `registration.approved` (the organisation\'s first notification).' }),
     title: Type.String({ description: 'Short text in the reader\'s language.' }),
     body: Type.String({ description: 'What happened and what follows, in the reader\'s language.' }),
     subject: Type.Object(

@@ -22,6 +22,7 @@ import { registrationNotFound, renderChecks } from '../registration/service.ts'
 import { normaliseTrackingNumber } from '../registration/tracking-number.ts'
 import type { OperatorRegistration } from './schemas.ts'
 import { grantAllMenus } from '../menus/service.ts'
+import { registrationApprovedTexts } from '../notifications/catalogue.ts'
 
 /** Activation links live three days: approval is announced within a day, people read mail late. */
 export const ACTIVATION_TOKEN_TTL_MS = 72 * 60 * 60 * 1000
@@ -221,6 +222,23 @@ export async function approveRegistration(
         .updateTable('registrations')
         .set({ status: 'approved', organisation_id: organisation.id, user_id: user.id, decided_by: operator.id, decided_at: now, decision_reason: note ?? null, updated_at: now })
         .where('id', '=', registration.id)
+        .execute()
+      const welcome = registrationApprovedTexts({ trackingNumber, organisation: organisation.name, username })
+      await trx
+        .insertInto('notifications')
+        .values({
+          organisation_id: organisation.id,
+          // Every member reads it (today the super admin alone).
+          menu_code: null,
+          type: 'registration.approved',
+          subject_type: 'registration',
+          subject_id: trackingNumber,
+          source: `registration_approved:${registration.id}`,
+          title: JSON.stringify(welcome.title),
+          body: JSON.stringify(welcome.body),
+          data: JSON.stringify({ trackingNumber, organisationId: organisation.id, superAdminUsername: username }),
+          occurred_at: now,
+        })
         .execute()
       await registrations.insertEvent(trx, {
         registrationId: registration.id,

@@ -90,7 +90,7 @@ function clientRights(scopes: Set<string>): RightsMap {
   const rights: RightsMap = new Map()
   for (const scope of scopes) {
     const right = SCOPE_RIGHTS[scope]
-    if (right) rights.set(right.menu, new Set([...(rights.get(right.menu) ?? []), right.action]))
+    if (right) rights.set(right.menu, new Set([...(rights.get(right.menu) ?? []), ...right.actions]))
   }
   return rights
 }

@@ -59,10 +59,13 @@ export function holds(rights: RightsMap, menu: string, action: Action): boolean 
  * What API scopes mean in menu rights: a machine client may only get a scope its creator holds
  * as a right (a client can never do more than the person who made it).
  */
-export const SCOPE_RIGHTS: Record<string, { menu: MenuCode; action: Action }> = {
-  'org:read': { menu: 'USER_MANAGEMENT', action: 'view' },
-  'permits:read': { menu: 'SSM_PERIZINAN', action: 'view' },
-  'permits:write': { menu: 'SSM_PERIZINAN', action: 'create' },
-  'reports:read': { menu: 'PELAPORAN_REALISASI', action: 'view' },
-  'reports:write': { menu: 'PELAPORAN_REALISASI', action: 'create' },
+export const SCOPE_RIGHTS: Record<string, { menu: MenuCode; actions: Action[] }> = {
+  'org:read': { menu: 'USER_MANAGEMENT', actions: ['view'] },
+  'permits:read': { menu: 'SSM_PERIZINAN', actions: ['view'] },
+  'permits:write': { menu: 'SSM_PERIZINAN', actions: ['create'] },
+  'reports:read': { menu: 'PELAPORAN_REALISASI', actions: ['view'] },
+  'reports:write': { menu: 'PELAPORAN_REALISASI', actions: ['create'] },
+  // An in-house system registers and looks after its own callback endpoints.
+  'webhooks:read': { menu: 'API_CATALOGUE', actions: ['view'] },
+  'webhooks:write': { menu: 'API_CATALOGUE', actions: ['view', 'create', 'edit', 'delete'] },
 }

@@ -32,13 +32,13 @@ export default async function webhookRoutes(app: FastifyInstance, options: { dep
   app.get<{ Params: OrgParams; Querystring: WebhookQuery }>(
     BASE,
     {
-      config: { scopes: ['org:read'] },
+      config: { scopes: ['webhooks:read'] },
       schema: {
         operationId: 'listWebhooks',
         summary: 'List the organisation\'s webhook endpoints',
         description: 'Newest first. Needs View on API Catalogue. Secrets are never shown here.',
         tags: TAGS,
-        security: secured('org:read'),
+        security: secured('webhooks:read'),
         params: OrgParamsSchema,
         querystring: WebhookQuerySchema,
         response: { 200: Type.Ref('WebhookPage'), ...problemResponses(...ORG_READ_PROBLEMS) },
@@ -50,14 +50,14 @@ export default async function webhookRoutes(app: FastifyInstance, options: { dep
   app.post<{ Params: OrgParams; Body: CreateWebhook }>(
     BASE,
     {
-      config: { scopes: ['org:admin'] },
+      config: { scopes: ['webhooks:write'] },
       schema: {
         operationId: 'createWebhook',
         summary: 'Subscribe an endpoint to events',
         description:
           'Needs Create on API Catalogue. Messages are signed per Standard Webhooks; the signing secret is in this answer only. A URL that is not https (outside sandbox mode), carries credentials, or names a refused address (loopback, private, link-local, CGNAT, multicast, cloud metadata) answers 422 with a field error on `/url`.',
         tags: TAGS,
-        security: secured('org:admin'),
+        security: secured('webhooks:write'),
         params: OrgParamsSchema,
         body: Type.Ref('CreateWebhook'),
         response: { 201: Type.Ref('WebhookWithSecret'), ...problemResponses(...ORG_WRITE_PROBLEMS) },
@@ -69,13 +69,13 @@ export default async function webhookRoutes(app: FastifyInstance, options: { dep
   app.get<{ Params: WebhookParams }>(
     `${BASE}/:webhookId`,
     {
-      config: { scopes: ['org:read'] },
+      config: { scopes: ['webhooks:read'] },
       schema: {
         operationId: 'getWebhook',
         summary: 'Read a webhook endpoint',
         description: 'Needs View on API Catalogue.',
         tags: TAGS,
-        security: secured('org:read'),
+        security: secured('webhooks:read'),
         params: WebhookParamsSchema,
         response: { 200: Type.Ref('Webhook'), ...problemResponses(...ORG_READ_PROBLEMS) },
       },
@@ -86,14 +86,14 @@ export default async function webhookRoutes(app: FastifyInstance, options: { dep
   app.patch<{ Params: WebhookParams; Body: UpdateWebhook }>(
     `${BASE}/:webhookId`,
     {
-      config: { scopes: ['org:admin'] },
+      config: { scopes: ['webhooks:write'] },
       schema: {
         operationId: 'updateWebhook',
         summary: 'Change an endpoint\'s URL, description, event types or enabled state',
         description:
           'Needs Edit on API Catalogue. Only the fields sent change. Enabling a disabled endpoint sends the messages that waited, each permit\'s in order; a new URL or enabling clears the failing period.',
         tags: TAGS,
-        security: secured('org:admin'),
+        security: secured('webhooks:write'),
         params: WebhookParamsSchema,
         body: Type.Ref('UpdateWebhook'),
         response: { 200: Type.Ref('Webhook'), ...problemResponses(...ORG_WRITE_PROBLEMS) },
@@ -105,13 +105,13 @@ export default async function webhookRoutes(app: FastifyInstance, options: { dep
   app.delete<{ Params: WebhookParams }>(
     `${BASE}/:webhookId`,
     {
-      config: { scopes: ['org:admin'] },
+      config: { scopes: ['webhooks:write'] },
       schema: {
         operationId: 'deleteWebhook',
         summary: 'Delete a webhook endpoint',
         description: 'Needs Delete on API Catalogue. Its waiting messages and its delivery log are deleted with it.',
         tags: TAGS,
-        security: secured('org:admin'),
+        security: secured('webhooks:write'),
         params: WebhookParamsSchema,
         response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses(...ORG_READ_PROBLEMS) },
       },
@@ -125,14 +125,14 @@ export default async function webhookRoutes(app: FastifyInstance, options: { dep
   app.post<{ Params: WebhookParams; Body: RotateWebhookSecret | undefined }>(
     `${BASE}/:webhookId/rotate-secret`,
     {
-      config: { scopes: ['org:admin'] },
+      config: { scopes: ['webhooks:write'] },
       schema: {
         operationId: 'rotateWebhookSecret',
         summary: 'Issue a new signing secret; the previous one keeps signing for an overlap',
         description:
           'Needs Edit on API Catalogue. The new secret is in this answer only. During the overlap (`overlapSeconds`, default 1 day) every message carries two signatures, one per secret, so a receiver can switch at its own pace.',
         tags: TAGS,
-        security: secured('org:admin'),
+        security: secured('webhooks:write'),
         params: WebhookParamsSchema,
         body: Type.Ref('RotateWebhookSecret'),
         response: { 200: Type.Ref('WebhookWithSecret'), ...problemResponses(...ORG_WRITE_PROBLEMS) },
@@ -144,14 +144,14 @@ export default async function webhookRoutes(app: FastifyInstance, options: { dep
   app.post<{ Params: WebhookParams }>(
     `${BASE}/:webhookId/ping`,
     {
-      config: { scopes: ['org:admin'] },
+      config: { scopes: ['webhooks:write'] },
       schema: {
         operationId: 'pingWebhook',
         summary: 'Send a test message now and see what the endpoint answered',
         description:
           'Needs Edit on API Catalogue. Sends a signed `webhook.ping` message at once (also to a disabled endpoint) and answers with the attempt: `200` whatever the endpoint said; look at `outcome`. The ping shows in the delivery log; it does not count toward disabling the endpoint.',
         tags: TAGS,
-        security: secured('org:admin'),
+        security: secured('webhooks:write'),
         params: WebhookParamsSchema,
         response: { 200: Type.Ref('WebhookPingResult'), ...problemResponses(...ORG_READ_PROBLEMS) },
       },
@@ -162,13 +162,13 @@ export default async function webhookRoutes(app: FastifyInstance, options: { dep
   app.get<{ Params: WebhookParams; Querystring: DeliveryQuery }>(
     `${BASE}/:webhookId/deliveries`,
     {
-      config: { scopes: ['org:read'] },
+      config: { scopes: ['webhooks:read'] },
       schema: {
         operationId: 'listWebhookDeliveries',
         summary: 'The endpoint\'s delivery log',
         description: 'Newest first; filter by `state`. Each message with its state, attempts and the last status. Needs View on API Catalogue.',
         tags: TAGS,
-        security: secured('org:read'),
+        security: secured('webhooks:read'),
         params: WebhookParamsSchema,
         querystring: DeliveryQuerySchema,
         response: { 200: Type.Ref('WebhookDeliveryPage'), ...problemResponses(...ORG_READ_PROBLEMS) },
@@ -180,13 +180,13 @@ export default async function webhookRoutes(app: FastifyInstance, options: { dep
   app.get<{ Params: DeliveryParams }>(
     `${BASE}/:webhookId/deliveries/:deliveryId`,
     {
-      config: { scopes: ['org:read'] },
+      config: { scopes: ['webhooks:read'] },
       schema: {
         operationId: 'getWebhookDelivery',
         summary: 'One message: its payload and every attempt',
         description: 'Each attempt with its time, status, latency, error and the start of the answer. Needs View on API Catalogue.',
         tags: TAGS,
-        security: secured('org:read'),
+        security: secured('webhooks:read'),
         params: DeliveryParamsSchema,
         response: { 200: Type.Ref('WebhookDeliveryDetail'), ...problemResponses(...ORG_READ_PROBLEMS) },
       },
@@ -197,14 +197,14 @@ export default async function webhookRoutes(app: FastifyInstance, options: { dep
   app.post<{ Params: DeliveryParams }>(
     `${BASE}/:webhookId/deliveries/:deliveryId/redeliver`,
     {
-      config: { scopes: ['org:admin'] },
+      config: { scopes: ['webhooks:write'] },
       schema: {
         operationId: 'redeliverWebhookDelivery',
         summary: 'Send a message again',
         description:
           'Needs Edit on API Catalogue. The same message (same `webhook-id`, payload and sequence) waits again in its permit\'s queue and goes out in sequence order with the permit\'s other waiting messages, retried like any other. `409` while it is still waiting. A disabled endpoint keeps it until enabled.',
         tags: TAGS,
-        security: secured('org:admin'),
+        security: secured('webhooks:write'),
         params: DeliveryParamsSchema,
         response: { 202: Type.Ref('WebhookDeliveryDetail'), ...problemResponses(...ORG_READ_PROBLEMS, 'CONFLICT') },
       },
