@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { fanOutPermitEvents } from '../../src/modules/notifications/fanout.ts'
 import { moveStatus } from '../../src/modules/permits/journey.ts'
-import { deliverPending, DeliveryFailed, type DeliveryDeps } from '../../src/modules/webhooks/delivery.ts'
+import { deliverBatch, deliverPending, DeliveryFailed, type DeliveryDeps } from '../../src/modules/webhooks/delivery.ts'
 import { rotateWebhookSecret } from '../../src/modules/webhooks/repository.ts'
 import { generateWebhookSecret, secretBox } from '../../src/modules/webhooks/secrets.ts'
 import { createSender } from '../../src/modules/webhooks/sender.ts'
@@ -203,4 +203,28 @@ t.test('an endpoint failing past the period is disabled, once, and its organisat
 t.test('a deleted endpoint\'s job does nothing', async (t) => {
   await deliverPending(deps, { webhookId: randomUUID(), subjectId: randomUUID() }, firstTry)
   t.pass()
+})
+
+t.test('a batch delivers its pairs side by side, each in order; a failing pair is its own job\'s outcome alone', async (t) => {
+  const steps: PermitStatus[] = ['forwarded', 'received', 'under_review', 'approved']
+  const pairs = await Promise.all(['8120000000111', '8120000000112', '8120000000113', '8120000000114'].map((nib) => permitWithSteps(nib, steps)))
+  receiver.respond = (request, response) => {
+    if (request.url === '/hook/8120000000113') response.writeHead(500).end('down')
+    else response.writeHead(204).end()
+  }
+  const outcomes = await deliverBatch(deps, [...pairs.map(({ data }) => ({ data, job: firstTry })), { data: { webhookId: randomUUID(), subjectId: randomUUID() }, job: firstTry }])
+  t.same(outcomes.map((outcome) => outcome?.constructor.name), [undefined, undefined, 'DeliveryFailed', undefined, undefined], 'only the failing pair\'s job failed; an unknown endpoint is nothing to do')
+  for (const [index, { hook }] of pairs.entries()) {
+    const path = `/hook/${['8120000000111', '8120000000112', '8120000000113', '8120000000114'][index]}`
+    const sequences = forPath(path).map((request) => (verify(request, hook.secret) as { data: { sequence: number } }).data.sequence)
+    if (index === 2) {
+      t.same(sequences, [1], 'the failing pair stopped at its first message')
+      t.same((await states(hook.id)).map((s) => [s.state, s.attempts]), [['pending', 1], ['pending', 0], ['pending', 0], ['pending', 0]])
+    } else {
+      t.same(sequences, [1, 2, 3, 4], `pair ${index}: every step, in order`)
+      t.ok((await states(hook.id)).every((s) => s.state === 'delivered' && s.attempts === 1), `pair ${index}: each attempt recorded once`)
+    }
+  }
+  const attempts = await db.selectFrom('webhook_delivery_attempts as a').innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id').select(['a.outcome', 'a.status_code']).where('d.webhook_id', 'in', pairs.map(({ hook }) => hook.id)).execute()
+  t.equal(attempts.length, 13, 'twelve deliveries and one failed attempt in the log')
 })

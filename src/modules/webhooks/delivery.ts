@@ -57,32 +57,67 @@ export function signingSecrets(deps: Pick<DeliveryDeps, 'secrets'>, hook: repo.W
   return secrets
 }
 
+/** Pairs of a batch delivered side by side (each pair's own messages go one at a time, in order). */
+const PAIRS_IN_FLIGHT = 16
+
+/** One endpoint and permit's waiting messages, delivered in order (a batch of one). */
 export async function deliverPending(deps: DeliveryDeps, data: DeliverJobData, job: Pick<JobContext, 'isLastAttempt'>): Promise<void> {
+  const [outcome] = await deliverBatch(deps, [{ data, job }])
+  if (outcome !== undefined) throw outcome
+}
+
+/**
+ * A batch of `webhook.deliver` jobs (each one endpoint and permit; the queue is stately, so a
+ * pair is never twice in a batch): the endpoints and every pair's waiting messages are read
+ * together (repository.ts lockedPendingWork says why behind a lock), the pairs delivered side by side, every attempt recorded in one statement. A pair
+ * stops at its first failure, which is the job's outcome (an Error: pg-boss retries it).
+ */
+export async function deliverBatch(deps: DeliveryDeps, jobs: { data: DeliverJobData; job: Pick<JobContext, 'isLastAttempt'> }[]): Promise<(Error | undefined)[]> {
   const started = Date.now()
-  const hook = await repo.findWebhook(deps.db, data.webhookId)
-  // Deleted (its deliveries went with it) or disabled (they wait for it to be enabled again).
-  if (!hook || !hook.enabled) return
-  const waiting = await repo.pendingDeliveries(deps.db, hook.id, data.subjectId)
-  for (const delivery of waiting) {
-    if (Date.now() - started > RUN_BUDGET_MS) {
-      await deps.jobs.send(deps.db, WEBHOOK_DELIVER_QUEUE, data, { singletonKey: `webhook:${hook.id}:${data.subjectId}` })
-      deps.jobs.wake(WEBHOOK_DELIVER_QUEUE)
-      return
-    }
-    const now = deps.now()
-    const body = JSON.stringify(delivery.payload)
-    const result = await deps.sender.send(hook.url, { id: delivery.id, body, secrets: signingSecrets(deps, hook, now) })
-    await deps.db.transaction().execute((trx) => repo.recordAttempt(trx, delivery.id, { attemptedAt: now, ...result }, result.outcome === 'delivered' ? 'delivered' : 'pending'))
-    if (result.outcome === 'delivered') {
-      if (hook.failing_since) {
-        await deps.db.updateTable('webhooks').set({ failing_since: null }).where('id', '=', hook.id).execute()
-        hook.failing_since = null
+  // An endpoint deleted (its deliveries went with it) or disabled (they wait for it to be enabled again) has nothing to do.
+  const work = await repo.lockedPendingWork(deps.db, jobs.map(({ data }) => data))
+  const hooks = new Map(work.hooks.map((hook) => [hook.id, hook]))
+  const waiting = work.waiting
+  const attempts: repo.AttemptRecord[] = []
+  const failures: { index: number; hook: repo.WebhookRow; result: AttemptResult; at: Date }[] = []
+  const deliveredTo = new Set<string>()
+  let next = 0
+  const deliverPair = async (index: number) => {
+    const { data } = jobs[index]!
+    const hook = hooks.get(data.webhookId)
+    if (!hook?.enabled) return
+    for (const delivery of waiting.get(repo.pairKey(data)) ?? []) {
+      if (Date.now() - started > RUN_BUDGET_MS) {
+        await deps.jobs.send(deps.db, WEBHOOK_DELIVER_QUEUE, data, { singletonKey: `webhook:${hook.id}:${data.subjectId}` })
+        deps.jobs.wake(WEBHOOK_DELIVER_QUEUE)
+        return
       }
-      continue
+      const at = deps.now()
+      const result = await deps.sender.send(hook.url, { id: delivery.id, body: delivery.body, secrets: signingSecrets(deps, hook, at) })
+      attempts.push({ deliveryId: delivery.id, attemptedAt: at, ...result, state: result.outcome === 'delivered' ? 'delivered' : 'pending' })
+      if (result.outcome !== 'delivered') {
+        failures.push({ index, hook, result, at })
+        return
+      }
+      deliveredTo.add(hook.id)
     }
-    await failed(deps, hook, data, result, now, job)
-    return
   }
+  await Promise.all(
+    Array.from({ length: Math.min(PAIRS_IN_FLIGHT, jobs.length) }, async () => {
+      while (next < jobs.length) await deliverPair(next++)
+    }),
+  )
+  await repo.recordAttempts(deps.db, attempts)
+  const recovered = [...deliveredTo].filter((id) => hooks.get(id)!.failing_since && !failures.some((failure) => failure.hook.id === id))
+  if (recovered.length > 0) await deps.db.updateTable('webhooks').set({ failing_since: null }).where('id', 'in', recovered).execute()
+  const outcomes: (Error | undefined)[] = jobs.map(() => undefined)
+  for (const failure of failures) {
+    outcomes[failure.index] = await failed(deps, failure.hook, jobs[failure.index]!.data, failure.result, failure.at, jobs[failure.index]!.job).then(
+      () => undefined,
+      (error: Error) => error,
+    )
+  }
+  return outcomes
 }
 
 async function failed(deps: DeliveryDeps, hook: repo.WebhookRow, data: DeliverJobData, result: AttemptResult, now: Date, job: Pick<JobContext, 'isLastAttempt'>): Promise<void> {
@@ -190,6 +225,6 @@ export async function ping(deps: Pick<DeliveryDeps, 'db' | 'secrets' | 'sender' 
     .returning('id')
     .executeTakeFirstOrThrow()
   const result = await deps.sender.send(hook.url, { id: delivery.id, body: JSON.stringify(payload), secrets: signingSecrets(deps, hook, now) })
-  await deps.db.transaction().execute((trx) => repo.recordAttempt(trx, delivery.id, { attemptedAt: now, ...result }, result.outcome))
+  await repo.recordAttempts(deps.db, [{ deliveryId: delivery.id, attemptedAt: now, ...result, state: result.outcome }])
   return { deliveryId: delivery.id, attemptedAt: now, ...result }
 }

@@ -97,49 +97,91 @@ export async function pendingSubjects(db: Db, webhookId: string): Promise<string
   return rows.map((row) => row.subject_id)
 }
 
-/** A pair's waiting messages, in the order the receiver must see them. */
-export function pendingDeliveries(db: Db, webhookId: string, subjectId: string) {
-  return db
-    .selectFrom('webhook_deliveries')
-    .select(['id', 'event_type', 'sequence', 'payload'])
-    .where('webhook_id', '=', webhookId)
-    .where('subject_id', '=', subjectId)
-    .where('state', '=', 'pending')
-    .orderBy('sequence')
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute()
+/**
+ * The endpoints of a batch and every pair's waiting messages, read behind a lock on the endpoint
+ * rows. Why: a fan-out inserting a message holds a key-share lock on its endpoint's row (the
+ * foreign key) until it commits, and its job is dropped when the pair already has one waiting
+ * (the queue is stately). Were that waiting job to start and read before the fan-out committed,
+ * the new message would be left without a job; `for update` waits for the commit, so the read
+ * sees it.
+ */
+export async function lockedPendingWork(db: Kysely<Database>, pairs: { webhookId: string; subjectId: string }[]) {
+  const webhookIds = [...new Set(pairs.map((pair) => pair.webhookId))].sort()
+  if (webhookIds.length === 0) return { hooks: [], waiting: new Map<string, WaitingDelivery[]>() }
+  return db.transaction().execute(async (trx) => {
+    const hooks = await trx.selectFrom('webhooks').select(COLUMNS).where('id', 'in', webhookIds).orderBy('id').forUpdate().execute()
+    const enabled = new Set(hooks.filter((hook) => hook.enabled).map((hook) => hook.id))
+    const waiting = await pendingDeliveriesOfPairs(trx, pairs.filter((pair) => enabled.has(pair.webhookId)))
+    return { hooks, waiting }
+  })
 }
 
-/** One attempt in the log and its delivery's counters, together. */
-export async function recordAttempt(
-  trx: Transaction<Database>,
-  deliveryId: string,
-  attempt: { attemptedAt: Date; statusCode: number | null; latencyMs: number; outcome: 'delivered' | 'failed'; error: string | null; responseExcerpt: string | null },
-  state: WebhookDeliveryState,
-): Promise<void> {
-  await trx
-    .insertInto('webhook_delivery_attempts')
-    .values({
-      delivery_id: deliveryId,
-      attempted_at: attempt.attemptedAt,
-      status_code: attempt.statusCode,
-      latency_ms: attempt.latencyMs,
-      outcome: attempt.outcome,
-      error: attempt.error,
-      response_excerpt: attempt.responseExcerpt,
-    })
-    .execute()
-  await trx
-    .updateTable('webhook_deliveries')
-    .set((eb) => ({
-      attempts: eb('attempts', '+', 1),
-      last_attempt_at: attempt.attemptedAt,
-      state,
-      ...(attempt.outcome === 'delivered' ? { delivered_at: attempt.attemptedAt } : {}),
-    }))
-    .where('id', '=', deliveryId)
-    .execute()
+export function pairKey(pair: { webhookId: string; subjectId: string }): string {
+  return `${pair.webhookId}:${pair.subjectId}`
+}
+
+export interface WaitingDelivery {
+  id: string
+  /** The payload as stored, sent as it is (and signed as it is). */
+  body: string
+}
+
+/** Each pair's waiting messages, in the order the receiver must see them: one query for a batch of pairs. */
+export async function pendingDeliveriesOfPairs(db: Db, pairs: { webhookId: string; subjectId: string }[]): Promise<Map<string, WaitingDelivery[]>> {
+  const waiting = new Map<string, WaitingDelivery[]>()
+  if (pairs.length === 0) return waiting
+  const { rows } = await sql<{ id: string; webhook_id: string; subject_id: string; body: string }>`
+    select d.id, d.webhook_id, d.subject_id, d.payload::text as body
+    from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as p("webhookId" uuid, "subjectId" text)
+    join webhook_deliveries d on d.webhook_id = p."webhookId" and d.subject_id = p."subjectId" and d.state = 'pending'
+    order by d.webhook_id, d.subject_id, d.sequence, d.created_at, d.id`.execute(db)
+  for (const row of rows) {
+    const key = pairKey({ webhookId: row.webhook_id, subjectId: row.subject_id })
+    const list = waiting.get(key)
+    if (list) list.push({ id: row.id, body: row.body })
+    else waiting.set(key, [{ id: row.id, body: row.body }])
+  }
+  return waiting
+}
+
+export interface AttemptRecord {
+  deliveryId: string
+  attemptedAt: Date
+  statusCode: number | null
+  latencyMs: number
+  outcome: 'delivered' | 'failed'
+  error: string | null
+  responseExcerpt: string | null
+  /** The delivery's state after the attempt. */
+  state: WebhookDeliveryState
+}
+
+/** Attempts in the log and their deliveries' counters, together: one statement for any number. */
+export async function recordAttempts(db: Db, attempts: AttemptRecord[]): Promise<void> {
+  if (attempts.length === 0) return
+  const rows = attempts.map((attempt) => ({
+    delivery_id: attempt.deliveryId,
+    attempted_at: attempt.attemptedAt.toISOString(),
+    status_code: attempt.statusCode,
+    latency_ms: attempt.latencyMs,
+    outcome: attempt.outcome,
+    error: attempt.error,
+    response_excerpt: attempt.responseExcerpt,
+    state: attempt.state,
+  }))
+  await sql`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as x(delivery_id uuid, attempted_at timestamptz, status_code integer, latency_ms integer, outcome text, error text, response_excerpt text, state text)
+    ), logged as (
+      insert into webhook_delivery_attempts (delivery_id, attempted_at, status_code, latency_ms, outcome, error, response_excerpt)
+      select delivery_id, attempted_at, status_code, latency_ms, outcome, error, response_excerpt from input
+    )
+    update webhook_deliveries d
+    set attempts = d.attempts + 1, last_attempt_at = i.attempted_at, state = i.state,
+        delivered_at = case when i.outcome = 'delivered' then i.attempted_at else d.delivered_at end
+    from input i
+    where d.id = i.delivery_id`.execute(db)
 }
 
 const LAST_STATUS = sql<number | null>`(select a.status_code from webhook_delivery_attempts a where a.delivery_id = d.id order by a.id desc limit 1)`
