@@ -228,3 +228,30 @@ t.test('a batch delivers its pairs side by side, each in order; a failing pair i
   const attempts = await db.selectFrom('webhook_delivery_attempts as a').innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id').select(['a.outcome', 'a.status_code']).where('d.webhook_id', 'in', pairs.map(({ hook }) => hook.id)).execute()
   t.equal(attempts.length, 13, 'twelve deliveries and one failed attempt in the log')
 })
+
+t.test('a message committed while its pair\'s job starts is delivered by that job, not left without one', async (t) => {
+  // The fan-out of a second step found the pair's job still waiting (so its own job was dropped)
+  // and commits only after that job has started: the job's read must wait for the commit.
+  const path = '/hook/8120000000121'
+  const { hook, data, permit } = await permitWithSteps('8120000000121', ['forwarded'])
+  let commit!: () => void
+  const committed = new Promise<void>((resolve) => (commit = resolve))
+  let inserted!: () => void
+  const insertedSecond = new Promise<void>((resolve) => (inserted = resolve))
+  const fanOut = db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('webhook_deliveries')
+      .values({ webhook_id: hook.id, organisation_id: permit.organisation_id, event_type: 'permit.received', subject_id: permit.id, sequence: 2, payload: JSON.stringify({ type: 'permit.received', data: { sequence: 2 } }), source: `race:${permit.id}` })
+      .execute()
+    inserted()
+    await committed
+  })
+  await insertedSecond
+  const delivering = deliverPending(deps, data, firstTry)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  commit()
+  await fanOut
+  await delivering
+  t.same(forPath(path).map((request) => (JSON.parse(request.body) as { data: { sequence: number } }).data.sequence), [1, 2], 'both steps, in order, by the one job')
+  t.ok((await states(hook.id)).every((s) => s.state === 'delivered'))
+})
