@@ -4,105 +4,25 @@
 // Idempotency-Key (what an integrator's client does). Afterwards every permit that got a 202 exists
 // and reached INATRADE exactly once as INATRADE sees it (one 202 per idempotency key in the stub's
 // journal), and its events tell the story.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import t from 'tap'
 import { startSandbox } from '../../src/sandbox/start-sandbox.ts'
-import { freePort } from '../helpers/app.ts'
-import { createServerDatabase } from '../helpers/database.ts'
+import { childGateway, steady } from '../helpers/child-gateway.ts'
 import { sampleSubmission } from '../helpers/permit-submission.ts'
 
 const SUBMISSIONS = 240
 const KILL_AFTER_ACCEPTED = 60
 const CONCURRENCY = 6
 const NIB = '8120000000001'
-const root = path.resolve(import.meta.dirname, '../..')
 
 const sandbox = await startSandbox({ callbackSecret: 'kill-test-callback-secret', logger: false, timeScale: 0.01 })
 t.teardown(() => sandbox.close())
-const serverDatabase = await createServerDatabase()
-const dataDir = serverDatabase ? undefined : mkdtempSync(path.join(tmpdir(), 'gw-kill-'))
-t.teardown(async () => {
-  await serverDatabase?.drop()
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-})
-const port = await freePort()
-const origin = `http://127.0.0.1:${port}`
-
-const env: Record<string, string> = {
-  ...(process.env as Record<string, string>),
-  PORT: String(port),
-  HOST: '127.0.0.1',
-  PUBLIC_URL: origin,
-  SANDBOX: 'true',
-  OSS_URL: sandbox.ossUrl,
-  DJP_URL: sandbox.djpUrl,
-  INATRADE_URL: sandbox.inatradeUrl,
-  INATRADE_CALLBACK_SECRET: 'kill-test-callback-secret',
-  LOG_LEVEL: 'warn',
-  RATE_LIMIT_SCALE: '1000',
-  JOB_POLL_INTERVAL_MS: '500',
-  JOB_EXPIRE_SECONDS_MAX: '10',
-  ...(serverDatabase ? { DATABASE_URL: serverDatabase.url } : { DATA_DIR: dataDir! }),
-}
-if (!serverDatabase) delete env.DATABASE_URL
-
-let gateway: ChildProcess | undefined
-t.teardown(() => gateway?.kill('SIGKILL'))
-
-async function startGateway(): Promise<void> {
-  const child = spawn(process.execPath, ['src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  child.stdout!.on('data', (chunk) => process.env.KILL_TEST_DEBUG && process.stderr.write(chunk))
-  let stderr = ''
-  child.stderr!.on('data', (chunk) => (stderr += chunk))
-  child.on('exit', (code, signal) => {
-    // A gateway that dies by itself (not by this test's SIGKILL) is a finding: show why.
-    if (signal !== 'SIGKILL') console.error(`gateway exited (${code ?? signal}): ${stderr.slice(-4000)}`)
-  })
-  gateway = child
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode}): ${stderr}`)
-    const ready = await fetch(`${origin}/health/ready`).then((response) => response.ok, () => false)
-    if (ready) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`the gateway did not become ready: ${stderr}`)
-}
-
-async function post(pathname: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; retryAfter: number }> {
-  const response = await fetch(`${origin}${pathname}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, retryAfter: Number(response.headers.get('retry-after') ?? 0) }
-}
-
-/** A request that is retried on a network error (a pooled socket the killed gateway left, a restart under way). */
-async function steady<T>(call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call()
-    } catch (error) {
-      if (!(error instanceof TypeError) || attempt >= 100) throw error
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-}
+const gatewayProcess = await childGateway(t, sandbox, { callbackSecret: 'kill-test-callback-secret' })
+const { origin, post } = gatewayProcess
+const startGateway = gatewayProcess.start
 
 t.test('SIGKILLed mid-load and restarted: every accepted permit reaches INATRADE exactly once', async (t) => {
   await startGateway()
-  const created = await steady(() => post('/v1/sandbox/test-organisations', { nib: NIB }))
-  t.equal(created.status, 201, 'a test organisation for the sandbox NIB')
-  const inhouse = (created.body.clients as { kind: string; clientId: string; clientSecret: string }[]).find((client) => client.kind === 'inhouse')!
-  const tokenResponse = await steady(() => fetch(`${origin}/oidc/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(inhouse.clientId)}:${encodeURIComponent(inhouse.clientSecret)}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials&scope=permits%3Aread%20permits%3Awrite',
-  }))
-  const token = ((await tokenResponse.json()) as { access_token: string }).access_token
+  const { token } = await gatewayProcess.organisation(NIB, 'permits:read permits:write')
   const bearer = { authorization: `Bearer ${token}` }
 
   /** Client references of submissions answered 202, with their permit ids. */
@@ -123,7 +43,7 @@ t.test('SIGKILLed mid-load and restarted: every accepted permit reaches INATRADE
           accepted.set(reference, (answer.body.permit as { id: string }).id)
           if (!killed && accepted.size >= KILL_AFTER_ACCEPTED) {
             killed = true
-            gateway!.kill('SIGKILL')
+            gatewayProcess.kill()
             restarted = new Promise((resolve) => setTimeout(resolve, 300)).then(startGateway)
           }
           return

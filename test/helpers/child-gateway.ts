@@ -1,0 +1,122 @@
+/**
+ * The gateway as `npm start` runs it, in a child process that a test can SIGKILL and start again
+ * on the same database (the server's when DATABASE_URL is set, else an embedded one in a folder),
+ * against sandbox upstreams that outlive it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Sandbox } from '../../src/sandbox/start-sandbox.ts'
+import { freePort } from './app.ts'
+import { createServerDatabase } from './database.ts'
+
+const root = path.resolve(import.meta.dirname, '../..')
+
+export interface ChildGateway {
+  origin: string
+  start(): Promise<void>
+  kill(): void
+  post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown>; retryAfter: number }>
+  /** A GET answering JSON, retried across a restart. */
+  get<T>(pathname: string, headers?: Record<string, string>): Promise<T>
+  /** An in-house client's token for a new test organisation of `nib`. */
+  organisation(nib: string, scope: string): Promise<{ organisationId: string; token: string }>
+}
+
+export async function childGateway(
+  t: { teardown(fn: () => unknown): void },
+  sandbox: Pick<Sandbox, 'ossUrl' | 'djpUrl' | 'inatradeUrl'>,
+  options: { callbackSecret: string; env?: Record<string, string> },
+): Promise<ChildGateway> {
+  const serverDatabase = await createServerDatabase()
+  const dataDir = serverDatabase ? undefined : mkdtempSync(path.join(tmpdir(), 'gw-child-'))
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: origin,
+    SANDBOX: 'true',
+    OSS_URL: sandbox.ossUrl,
+    DJP_URL: sandbox.djpUrl,
+    INATRADE_URL: sandbox.inatradeUrl,
+    INATRADE_CALLBACK_SECRET: options.callbackSecret,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_SCALE: '1000',
+    JOB_POLL_INTERVAL_MS: '500',
+    JOB_EXPIRE_SECONDS_MAX: '10',
+    ...(serverDatabase ? { DATABASE_URL: serverDatabase.url } : { DATA_DIR: dataDir! }),
+    ...options.env,
+  }
+  if (!serverDatabase) delete env.DATABASE_URL
+  let child: ChildProcess | undefined
+  t.teardown(async () => {
+    child?.kill('SIGKILL')
+    await serverDatabase?.drop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  async function start(): Promise<void> {
+    const started = spawn(process.execPath, ['src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    started.stdout!.on('data', (chunk) => process.env.KILL_TEST_DEBUG && process.stderr.write(chunk))
+    let stderr = ''
+    started.stderr!.on('data', (chunk) => (stderr += chunk))
+    started.on('exit', (code, signal) => {
+      // A gateway that dies by itself (not by a test's SIGKILL) is a finding: show why.
+      if (signal !== 'SIGKILL') console.error(`gateway exited (${code ?? signal}): ${stderr.slice(-4000)}`)
+    })
+    child = started
+    const deadline = Date.now() + 60_000
+    while (Date.now() < deadline) {
+      if (started.exitCode !== null) throw new Error(`the gateway exited (${started.exitCode}): ${stderr}`)
+      const ready = await fetch(`${origin}/health/ready`).then((response) => response.ok, () => false)
+      if (ready) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    throw new Error(`the gateway did not become ready: ${stderr}`)
+  }
+
+  async function post(pathname: string, body: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(`${origin}${pathname}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+    return { status: response.status, body: (await response.json()) as Record<string, unknown>, retryAfter: Number(response.headers.get('retry-after') ?? 0) }
+  }
+
+  return {
+    origin,
+    start,
+    kill: () => child?.kill('SIGKILL'),
+    post,
+    get: <T>(pathname: string, headers: Record<string, string> = {}) => steady(async () => (await (await fetch(`${origin}${pathname}`, { headers })).json()) as T),
+    async organisation(nib, scope) {
+      const created = await steady(() => post('/v1/sandbox/test-organisations', { nib }))
+      if (created.status !== 201) throw new Error(`no test organisation: ${JSON.stringify(created.body)}`)
+      const inhouse = (created.body.clients as { kind: string; clientId: string; clientSecret: string }[]).find((client) => client.kind === 'inhouse')!
+      const response = await steady(() =>
+        fetch(`${origin}/oidc/token`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${encodeURIComponent(inhouse.clientId)}:${encodeURIComponent(inhouse.clientSecret)}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
+        }),
+      )
+      const token = ((await response.json()) as { access_token: string }).access_token
+      return { organisationId: (created.body.organisation as { id: string }).id, token }
+    },
+  }
+}
+
+/** A request that is retried on a network error (a pooled socket the killed gateway left, a restart under way). */
+export async function steady<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call()
+    } catch (error) {
+      if (!(error instanceof TypeError) || attempt >= 100) throw error
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
