@@ -34,7 +34,11 @@ interface Registered {
   handler: BatchHandler<object>
   hooks: WorkHooks<object>
   batchSize: number
+  holdWhile?: () => boolean
 }
+
+/** How often a queue's `holdWhile` is asked. */
+const HOLD_CHECK_MS = 1_000
 
 const DEFAULT_BATCH_SIZE = 50
 
@@ -70,6 +74,9 @@ export class PgBossJobEngine implements JobEngine {
   readonly #settings: JobSettings
   readonly #log: Log
   #working = false
+  /** Queues whose worker this instance stopped because their `holdWhile` said so. */
+  readonly #held = new Set<string>()
+  #holdTimer: NodeJS.Timeout | undefined
 
   constructor(database: DatabaseHandle, settings: JobSettings, queues: readonly QueuePolicy[], log: Log) {
     this.#db = database.db
@@ -136,8 +143,8 @@ export class PgBossJobEngine implements JobEngine {
   }
 
   workBatch<T extends object>(queue: string, handler: BatchHandler<T>, options: BatchWorkOptions<T> = {}): void {
-    const { batchSize = DEFAULT_BATCH_SIZE, ...hooks } = options
-    this.#register(queue, { handler: handler as BatchHandler<object>, hooks: hooks as WorkHooks<object>, batchSize: Math.max(1, batchSize) })
+    const { batchSize = DEFAULT_BATCH_SIZE, holdWhile, ...hooks } = options
+    this.#register(queue, { handler: handler as BatchHandler<object>, hooks: hooks as WorkHooks<object>, batchSize: Math.max(1, batchSize), holdWhile })
   }
 
   #register(queue: string, registered: Registered): void {
@@ -156,10 +163,34 @@ export class PgBossJobEngine implements JobEngine {
     if (!this.#settings.workers) return
     this.#working = true
     for (const queue of this.#handlers.keys()) await this.#startWorker(queue)
+    if ([...this.#handlers.values()].some((registered) => registered.holdWhile)) {
+      this.#holdTimer = setInterval(() => void this.#checkHolds().catch((error: unknown) => this.#log.error({ err: error }, 'job hold check failed')), HOLD_CHECK_MS)
+      this.#holdTimer.unref()
+    }
+  }
+
+  /** Stops the worker of a queue whose `holdWhile` says so, and starts it again once it no longer does. */
+  async #checkHolds(): Promise<void> {
+    for (const [queue, registered] of this.#handlers) {
+      if (!registered.holdWhile || !this.#working) continue
+      const hold = registered.holdWhile()
+      if (hold && !this.#held.has(queue)) {
+        this.#held.add(queue)
+        const workerId = this.#workerIds.get(queue)
+        this.#workerIds.delete(queue)
+        if (workerId) await this.boss.offWork(queue, { id: workerId, wait: false })
+        this.#log.warn({ queue }, 'job queue held: its jobs wait')
+      } else if (!hold && this.#held.has(queue)) {
+        this.#held.delete(queue)
+        await this.#startWorker(queue)
+        this.#log.info({ queue }, 'job queue resumed')
+      }
+    }
   }
 
   async stop(): Promise<void> {
     this.#working = false
+    clearInterval(this.#holdTimer)
     const index = running.indexOf(this)
     if (index >= 0) running.splice(index, 1)
     await this.boss.stop({ graceful: true, timeout: STOP_TIMEOUT_MS })

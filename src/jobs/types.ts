@@ -41,6 +41,12 @@ export type BatchHandler<T> = (jobs: BatchJob<T>[]) => Promise<unknown[]>
 export interface BatchWorkOptions<T> extends WorkHooks<T> {
   /** Jobs fetched and handed over at once (default 50). */
   batchSize?: number
+  /**
+   * While this answers true (checked every second), this instance fetches nothing of the queue:
+   * its jobs wait untouched (an upstream's open circuit: no attempt could succeed, and settling
+   * each fetched job as "later" costs a transaction). A batch already fetched finishes.
+   */
+  holdWhile?: () => boolean
 }
 
 export interface WorkHooks<T> {

@@ -24,6 +24,7 @@ const queues: QueuePolicy[] = [
   { name: 'test.ok', retryLimit: 2, ...fast, deadLetter: 'test.ok.dead' },
   { name: 'test.flaky', retryLimit: 2, ...fast, deadLetter: 'test.flaky.dead' },
   { name: 'test.later', retryLimit: 0, ...fast, deadLetter: 'test.later.dead' },
+  { name: 'test.held', retryLimit: 2, ...fast, deadLetter: 'test.held.dead' },
 ]
 
 async function engineApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
@@ -59,6 +60,10 @@ app.jobs.work<{ n: number }>('test.later', async (data, job) => {
   seen.push({ queue: 'test.later', data, job, at: Date.now() })
   if (deferrals++ < 2) throw new RetryLater(new Date(Date.now() + 300), 'circuit open')
 })
+// An upstream's circuit: while open, this instance fetches nothing of the queue.
+let circuitOpen = true
+const heldRuns: number[] = []
+app.jobs.workBatch<{ n: number }>('test.held', async (jobs) => jobs.map(({ data }) => void heldRuns.push(data.n)), { holdWhile: () => circuitOpen })
 await app.ready()
 
 t.test('a rolled-back transaction leaves no job; a committed one is delivered', async (t) => {
@@ -158,4 +163,18 @@ t.test('jobs queued by an app that closed run when the next one starts', async (
   await drainQueue(next, 'test.ok')
   const all = [...ran, ...seen.filter((s) => s.queue === 'test.ok').map((s) => (s.data as { n: number }).n)].filter((n) => n >= 10)
   t.same(all.sort(), [10, 11, 12], 'every queued job ran exactly once')
+})
+
+t.test('a held queue fetches nothing while its holdWhile says so, and resumes once it stops saying so', async (t) => {
+  // The hold is checked every second: the worker that started with the app is stopped by then.
+  await new Promise((resolve) => setTimeout(resolve, 1_300))
+  for (const n of [1, 2, 3]) await app.jobs.send(app.db, 'test.held', { n })
+  app.jobs.wake('test.held')
+  await new Promise((resolve) => setTimeout(resolve, 1_500))
+  t.same(heldRuns, [], 'nothing fetched while held (three poll intervals)')
+  const waiting = await listJobs(app.db, { queues: ['test.held'], limit: 10 })
+  t.ok(waiting.length === 3 && waiting.every((job) => job.state === 'created'), 'the jobs wait untouched')
+  circuitOpen = false
+  await drainQueue(app, 'test.held')
+  t.same(heldRuns.sort(), [1, 2, 3], 'resumed: each ran once')
 })

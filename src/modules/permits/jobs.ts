@@ -47,6 +47,9 @@ export async function registerPermitJourneyJobs(app: FastifyInstance, options: P
   // In batches: a backlog (a burst, a restart after an INATRADE outage) drains at INATRADE's pace.
   app.jobs.workBatch<PermitJobData>(FORWARD_QUEUE, (jobs) => forwardPermits(deps, jobs), {
     batchSize: FORWARD_BATCH_SIZE,
+    // INATRADE's circuit is open on this instance: leave the queue alone until it may close (then
+    // one batch goes out and the first call is the circuit's trial).
+    holdWhile: () => deps.inatradeBreaker() === 'open',
     // The operator's retry of a dead-lettered forward: the permit goes back to `submitted` in the retry's transaction.
     onOperatorRetry: (data, executor) => operatorRetryForward(data, executor),
   })
