@@ -124,6 +124,16 @@ export class PgBossJobEngine implements JobEngine {
     })
   }
 
+  async sendMany<T extends object>(executor: Executor, queue: string, jobs: { data: T; options?: SendOptions }[]): Promise<void> {
+    this.#policy(queue)
+    if (jobs.length === 0) return
+    await this.boss.insert(
+      queue,
+      jobs.map(({ data, options = {} }) => ({ data, startAfter: options.startAfter, singletonKey: options.singletonKey ?? crypto.randomUUID() })),
+      { db: fromKysely(executor as unknown as KyselyTransactionLike) },
+    )
+  }
+
   async insertStatement<T extends object>(queue: string, data: T, options: SendOptions = {}): Promise<JobInsertStatement | undefined> {
     if (this.#policy(queue).notify ?? true) return undefined
     // pg-boss builds its statement and hands it to the adapter; this one keeps it instead of running it.

@@ -90,6 +90,8 @@ export interface JobInsertStatement {
 export interface JobEngine {
   /** Enqueues in `executor`'s transaction; returns the job id (null when a singleton already waits). */
   send<T extends object>(executor: Executor, queue: string, data: T, options?: SendOptions): Promise<string | null>
+  /** Enqueues several jobs of one queue in one statement, in `executor`'s transaction; a job whose singleton already waits is skipped. */
+  sendMany<T extends object>(executor: Executor, queue: string, jobs: { data: T; options?: SendOptions }[]): Promise<void>
   /** Registers the handler of a queue; workers start once the app is ready (and not where JOB_WORKERS=false). */
   work<T extends object>(queue: string, handler: JobHandler<T>, hooks?: WorkHooks<T>): void
   /**

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../src/db/schema.ts'
-import type { JobContext, SendOptions } from '../../src/jobs/types.ts'
+import type { JobContext, JobEngine, SendOptions } from '../../src/jobs/types.ts'
 import type { JourneyDeps } from '../../src/modules/permits/journey-deps.ts'
 import type { Upstreams } from '../../src/upstreams/index.ts'
 
@@ -20,13 +20,16 @@ export interface SentJob {
   options?: SendOptions
 }
 
-export function recordingJobs(): { sent: SentJob[]; send: JourneyDeps['jobs']['send'] } {
+export function recordingJobs(): { sent: SentJob[]; send: JourneyDeps['jobs']['send']; sendMany: JobEngine['sendMany'] } {
   const sent: SentJob[] = []
   return {
     sent,
     async send(_executor, queue, data, options) {
       sent.push({ queue, data, options })
       return `job-${sent.length}`
+    },
+    async sendMany(_executor, queue, jobs) {
+      for (const { data, options } of jobs) sent.push({ queue, data, options })
     },
   }
 }

@@ -178,3 +178,31 @@ t.test('a held queue fetches nothing while its holdWhile says so, and resumes on
   await drainQueue(app, 'test.held')
   t.same(heldRuns.sort(), [1, 2, 3], 'resumed: each ran once')
 })
+
+t.test('sendMany enqueues in the caller\'s transaction, in one statement, skipping a singleton that already waits', async (t) => {
+  await app.db.transaction().execute(async (trx) => {
+    await app.jobs.sendMany(trx, 'test.held', [{ data: { n: 90 } }])
+    await sql`select 1`.execute(trx)
+  })
+  await t.rejects(
+    app.db.transaction().execute(async (trx) => {
+      await app.jobs.sendMany(trx, 'test.held', [{ data: { n: 91 } }, { data: { n: 92 } }])
+      throw new Error('rolled back')
+    }),
+  )
+  circuitOpen = true
+  await new Promise((resolve) => setTimeout(resolve, 1_300))
+  await app.db.transaction().execute((trx) =>
+    app.jobs.sendMany(trx, 'test.held', [
+      { data: { n: 93 }, options: { singletonKey: 'pair-1' } },
+      { data: { n: 94 }, options: { singletonKey: 'pair-1' } },
+      { data: { n: 95 }, options: { singletonKey: 'pair-2' } },
+    ]),
+  )
+  const waiting = await listJobs(app.db, { queues: ['test.held'], limit: 20 })
+  const created = waiting.filter((job) => job.state === 'created').map((job) => (job.data as { n: number }).n)
+  t.same(created.sort(), [93, 95], 'one job per waiting singleton; the rolled-back ones never existed')
+  circuitOpen = false
+  await drainQueue(app, 'test.held')
+  t.ok([90, 93, 95].every((n) => heldRuns.includes(n)) && !heldRuns.includes(91) && !heldRuns.includes(94))
+})

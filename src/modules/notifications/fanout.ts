@@ -23,7 +23,7 @@ export const WEBHOOK_DELIVER_QUEUE = QUEUES.webhookDeliver.name
 
 export interface FanOutDeps {
   db: Kysely<Database>
-  jobs: Pick<JobEngine, 'send'>
+  jobs: Pick<JobEngine, 'send' | 'sendMany'>
   /** The menu a permit type belongs to: readers need View on it. */
   menuOfPermitType: (code: string) => string
 }
@@ -186,7 +186,9 @@ async function insertDeliveries(trx: Transaction<Database>, deps: FanOutDeps, ne
     .returning(['webhook_id', 'subject_id'])
     .execute()
   const pairs = new Map(inserted.map((row) => [`${row.webhook_id}:${row.subject_id}`, row]))
-  for (const [key, row] of pairs) {
-    await deps.jobs.send(trx, WEBHOOK_DELIVER_QUEUE, { webhookId: row.webhook_id, subjectId: row.subject_id }, { singletonKey: `webhook:${key}` })
-  }
+  await deps.jobs.sendMany(
+    trx,
+    WEBHOOK_DELIVER_QUEUE,
+    [...pairs].map(([key, row]) => ({ data: { webhookId: row.webhook_id, subjectId: row.subject_id }, options: { singletonKey: `webhook:${key}` } })),
+  )
 }

@@ -86,6 +86,8 @@ export async function deliverBatch(deps: DeliveryDeps, jobs: { data: DeliverJobD
     const { data } = jobs[index]!
     const hook = hooks.get(data.webhookId)
     if (!hook?.enabled) return
+    // Opened once per pair, not per message (AES-GCM each time).
+    const secrets = signingSecrets(deps, hook, deps.now())
     for (const delivery of waiting.get(repo.pairKey(data)) ?? []) {
       if (Date.now() - started > RUN_BUDGET_MS) {
         await deps.jobs.send(deps.db, WEBHOOK_DELIVER_QUEUE, data, { singletonKey: `webhook:${hook.id}:${data.subjectId}` })
@@ -93,7 +95,7 @@ export async function deliverBatch(deps: DeliveryDeps, jobs: { data: DeliverJobD
         return
       }
       const at = deps.now()
-      const result = await deps.sender.send(hook.url, { id: delivery.id, body: delivery.body, secrets: signingSecrets(deps, hook, at) })
+      const result = await deps.sender.send(hook.url, { id: delivery.id, body: delivery.body, secrets })
       attempts.push({ deliveryId: delivery.id, attemptedAt: at, ...result, state: result.outcome === 'delivered' ? 'delivered' : 'pending' })
       if (result.outcome !== 'delivered') {
         failures.push({ index, hook, result, at })
