@@ -81,13 +81,15 @@ export async function deliverBatch(deps: DeliveryDeps, jobs: { data: DeliverJobD
   const attempts: repo.AttemptRecord[] = []
   const failures: { index: number; hook: repo.WebhookRow; result: AttemptResult; at: Date }[] = []
   const deliveredTo = new Set<string>()
+  const opened = new Map<string, string[]>()
   let next = 0
   const deliverPair = async (index: number) => {
     const { data } = jobs[index]!
     const hook = hooks.get(data.webhookId)
     if (!hook?.enabled) return
-    // Opened once per pair, not per message (AES-GCM each time).
-    const secrets = signingSecrets(deps, hook, deps.now())
+    // Opened once per endpoint and batch, not per message (AES-GCM each time).
+    let secrets = opened.get(hook.id)
+    if (!secrets) opened.set(hook.id, (secrets = signingSecrets(deps, hook, deps.now())))
     for (const delivery of waiting.get(repo.pairKey(data)) ?? []) {
       if (Date.now() - started > RUN_BUDGET_MS) {
         await deps.jobs.send(deps.db, WEBHOOK_DELIVER_QUEUE, data, { singletonKey: `webhook:${hook.id}:${data.subjectId}` })
