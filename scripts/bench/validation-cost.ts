@@ -137,7 +137,7 @@ function signer(app: FastifyInstance) {
   const encode = (part: unknown) => Buffer.from(JSON.stringify(part)).toString('base64url')
   return (sub: string, orgId?: string) => {
     const now = Math.floor(Date.now() / 1000)
-    const claims = { iss: issuerOf(config), aud: apiAudienceOf(config), jti: randomUUID(), iat: now, exp: now + 290, sub, client_id: 'swagger-ui', scope: 'openid org:read org:admin registrations:read registrations:write permits:read permits:write reports:read reports:write', ...(orgId ? { org_id: orgId } : {}) }
+    const claims = { iss: issuerOf(config), aud: apiAudienceOf(config), jti: randomUUID(), iat: now, exp: now + 290, sub, client_id: 'swagger-ui', scope: 'openid org:read org:admin registrations:read registrations:write permits:read permits:write reports:read reports:write webhooks:read webhooks:write', ...(orgId ? { org_id: orgId } : {}) }
     const input = `${encode({ alg, typ: 'at+jwt', kid: jwk.kid })}.${encode(claims)}`
     const signature = sign('sha256', Buffer.from(input), ec ? { key, dsaEncoding: 'ieee-p1363' } : key)
     return `${input}.${signature.toString('base64url')}`
