@@ -12,15 +12,16 @@
  * round left (forwarding, fan-out, deliveries) is finished, so no case pays for another's work.
  */
 import { createServer } from 'node:net'
-import pg from 'pg'
+import type pg from 'pg'
 import { Webhook } from 'standardwebhooks'
 import { fmtMicros, fmtRate, fmtRatio, markdownTable, verdict } from './format.ts'
 import { json } from './http.ts'
 import { requireWrk, type LoadRequest } from './load.ts'
 import type { BenchPart } from './part.ts'
-import { gatewayEnv, processCpuSeconds, submit, tokenFor, type Gateway } from './permits.ts'
+import { CALLBACK_SECRET, gatewayEnv, processCpuSeconds, submit, tokenFor, type Gateway } from './permits.ts'
 import { measureInterleaved, type RoundCase } from './rounds.ts'
-import { startServer, type Server } from './servers.ts'
+import type { Server, startServer } from './servers.ts'
+import { openSession } from './session.ts'
 import { sampleSubmission as submissionBody } from '../../test/helpers/permit-submission.ts'
 
 const SECONDS = Math.max(1, Number(process.env.BENCH_SECONDS ?? 3) || 3)
@@ -28,7 +29,6 @@ const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUNDS ?? 3) || 3)
 const CONNECTIONS = Math.max(1, Number(process.env.BENCH_CONNECTIONS ?? 16) || 16)
 const FANOUT_PERMITS = Math.max(100, Number(process.env.BENCH_FANOUT_PERMITS ?? 2_000) || 2_000)
 const WARMUP_SECONDS = 1
-const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const SETTLE_TIMEOUT_MS = Number(process.env.BENCH_SETTLE_TIMEOUT_MS ?? 5 * 60_000)
 const INGEST_CONCURRENCY = 32
 const SCOPES = 'permits:read permits:write webhooks:read webhooks:write'
@@ -107,31 +107,10 @@ interface FanOutFigures {
 export async function run(): Promise<BenchPart> {
   requireWrk()
   const log = (line: string) => console.error(`  [notifications] ${line}`)
-  const admin = new pg.Client({ connectionString: SERVER_URL })
-  await admin.connect()
-  const databases: string[] = []
-  const servers: Server[] = []
-  const clients: pg.Client[] = []
-  const freshDatabase = async (label: string) => {
-    const name = `bench_${label}_${Date.now().toString(36)}`
-    await admin.query(`create database ${name}`)
-    databases.push(name)
-    return Object.assign(new URL(SERVER_URL), { pathname: `/${name}` }).href
-  }
-  const connect = async (url: string) => {
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    clients.push(client)
-    return client
-  }
-  const started = async (...args: Parameters<typeof startServer>) => {
-    const server = await startServer(...args)
-    servers.push(server)
-    log(`${server.name} ready in ${(server.startMs / 1000).toFixed(1)} s`)
-    return server
-  }
+  const session = await openSession(log)
+  const { freshDatabase, started, connect } = session
   try {
-    const sandbox = await started('sandbox upstreams', 'sandbox-server.ts', {})
+    const sandbox = await started('sandbox upstreams', 'sandbox-server.ts', { INATRADE_CALLBACK_SECRET: CALLBACK_SECRET })
     const databaseUrl = await freshDatabase('notifications')
     const gatewayServer = await started('gateway (PostgreSQL)', 'gateway-server.ts', gatewayEnv(databaseUrl, sandbox))
     const gateway: Gateway = { server: gatewayServer, token: await tokenFor(gatewayServer, SCOPES) }
@@ -193,10 +172,7 @@ export async function run(): Promise<BenchPart> {
     const fanOut = await measureFanOut(databaseUrl, gateway.token, sandbox, receiver, receiverPort, started, connect, log)
     return report(cases, figures, fanOut)
   } finally {
-    for (const client of clients) await client.end().catch(() => {})
-    await Promise.all(servers.map((server) => server.stop()))
-    for (const name of databases) await admin.query(`drop database if exists ${name} with (force)`).catch(() => {})
-    await admin.end()
+    await session.close()
   }
 }
 

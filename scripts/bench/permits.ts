@@ -22,7 +22,8 @@ import { json } from './http.ts'
 import { requireWrk, type LoadRequest } from './load.ts'
 import type { BenchPart } from './part.ts'
 import { measureInterleaved, type RoundCase } from './rounds.ts'
-import { startServer, type Server } from './servers.ts'
+import type { Server, startServer } from './servers.ts'
+import { openSession } from './session.ts'
 // The same valid submission the tests send (an import approval for sugar, PI-GULA).
 import { sampleSubmission as submissionBody } from '../../test/helpers/permit-submission.ts'
 
@@ -31,13 +32,12 @@ const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUNDS ?? 3) || 3)
 const CONNECTIONS = Math.max(1, Number(process.env.BENCH_CONNECTIONS ?? 16) || 16)
 const DRAIN_PERMITS = Math.max(100, Number(process.env.BENCH_DRAIN_PERMITS ?? 10_000) || 10_000)
 const WARMUP_SECONDS = 1
-const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const RATE_LIMIT_SCALE = '100000'
 const NIB = '8120000000001'
 const DRAIN_TIMEOUT_MS = 10 * 60_000
 const INGEST_CONCURRENCY = 32
-const CALLBACK_SECRET = 'bench-callback-secret'
+export const CALLBACK_SECRET = 'bench-callback-secret'
 
 export interface Gateway {
   server: Server
@@ -110,22 +110,8 @@ interface Named extends RoundCase {
 export async function run(): Promise<BenchPart> {
   requireWrk()
   const log = (line: string) => console.error(`  [permits] ${line}`)
-  const admin = new pg.Client({ connectionString: SERVER_URL })
-  await admin.connect()
-  const databases: string[] = []
-  const servers: Server[] = []
-  const freshDatabase = async (label: string) => {
-    const name = `bench_${label}_${Date.now().toString(36)}`
-    await admin.query(`create database ${name}`)
-    databases.push(name)
-    return Object.assign(new URL(SERVER_URL), { pathname: `/${name}` }).href
-  }
-  const started = async (...args: Parameters<typeof startServer>) => {
-    const server = await startServer(...args)
-    servers.push(server)
-    log(`${server.name} ready in ${(server.startMs / 1000).toFixed(1)} s`)
-    return server
-  }
+  const session = await openSession(log)
+  const { freshDatabase, started } = session
   try {
     const databaseUrl = await freshDatabase('permits')
     const sandbox = await started('sandbox upstreams', 'sandbox-server.ts', { INATRADE_CALLBACK_SECRET: CALLBACK_SECRET })
@@ -181,9 +167,7 @@ export async function run(): Promise<BenchPart> {
     const drain = await measureDrain(await freshDatabase('drain'), sandbox, started, log)
     return report(cases, figures, drain)
   } finally {
-    await Promise.all(servers.map((server) => server.stop()))
-    for (const name of databases) await admin.query(`drop database if exists ${name} with (force)`).catch(() => {})
-    await admin.end()
+    await session.close()
   }
 }
 
