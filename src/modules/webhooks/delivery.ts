@@ -69,8 +69,11 @@ export async function deliverPending(deps: DeliveryDeps, data: DeliverJobData, j
 /**
  * A batch of `webhook.deliver` jobs (each one endpoint and permit; the queue is stately, so a
  * pair is never twice in a batch): the endpoints and every pair's waiting messages are read
- * together (repository.ts lockedPendingWork says why behind a lock), the pairs delivered side by side, every attempt recorded in one statement. A pair
- * stops at its first failure, which is the job's outcome (an Error: pg-boss retries it).
+ * together, behind a lock (repository.ts lockedPendingWork says why); the pairs are delivered
+ * side by side and every attempt is recorded in one statement. A pair stops at its first failure,
+ * which is its job's outcome (an Error: pg-boss retries it). Attempts are recorded when the batch
+ * is done: a gateway killed meanwhile sends the batch's messages again (at least once, under the
+ * same webhook-id).
  */
 export async function deliverBatch(deps: DeliveryDeps, jobs: { data: DeliverJobData; job: Pick<JobContext, 'isLastAttempt'> }[]): Promise<(Error | undefined)[]> {
   const started = Date.now()
