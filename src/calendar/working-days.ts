@@ -175,3 +175,24 @@ export function slaState(
   const remainingWorkingDays = breached ? 0 : Math.max(0, workingDaysBetween(at, dueAt))
   return { dueAt: dueAt.toISOString(), remainingWorkingDays, remainingMs, atRisk: !breached && remainingWorkingDays <= 1, breached }
 }
+
+/** Why a WIB calendar date (`YYYY-MM-DD`) is not a working day, or null when it is one. */
+export function closureOf(dateKey: string): 'weekend' | 'holiday' | null {
+  const day = dayOfKey(dateKey)
+  if (day === undefined) throw new RangeError(`not a date: ${dateKey}`)
+  const weekday = (day + 4) % 7
+  if (weekday === 0 || weekday === 6) return 'weekend'
+  return closedDays(day).has(day) ? 'holiday' : null
+}
+
+/** The WIB calendar date (`YYYY-MM-DD`) of an instant. */
+export function wibDateKey(instant: Date): string {
+  return new Date(wibDay(instant) * DAY_MS).toISOString().slice(0, 10)
+}
+
+/** The last millisecond (23:59:59.999 WIB) of a WIB calendar date, as an instant. */
+export function endOfWibDate(dateKey: string): Date {
+  const day = dayOfKey(dateKey)
+  if (day === undefined) throw new RangeError(`not a date: ${dateKey}`)
+  return endOfDay(day)
+}
