@@ -21,6 +21,8 @@ import notificationsPlugin from './modules/notifications/plugin.ts'
 import webhooksPlugin from './modules/webhooks/plugin.ts'
 import { webhookContract } from './modules/webhooks/contract.ts'
 import notificationRoutes from './modules/notifications/routes.ts'
+import obligationRoutes from './modules/obligations/routes.ts'
+import businessClockPlugin from './plugins/business-clock.ts'
 import { registerPermitJourneyJobs } from './modules/permits/jobs.ts'
 import type { PermitTypeRegistry } from './modules/permit-types/registry.ts'
 import permitTypeRoutes from './modules/permit-types/routes.ts'
@@ -155,6 +157,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(dbPlugin, { database: options.database, databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   await app.register(upstreamsPlugin, { upstreams: options.upstreams, urls: options.upstreamUrls })
   await app.register(jobsPlugin, { settings: config.jobs, queues: options.jobQueues })
+  await app.register(businessClockPlugin, { movable: config.sandbox })
   await app.register(oidcPlugin, { config })
   await app.register(authPlugin, { config })
   const budgets = config.rateLimits
@@ -197,6 +200,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(operatorJobRoutes)
   await app.register(accountRoutes, { config })
   await app.register(permitRoutes, { config })
+  await app.register(obligationRoutes)
   if (config.sandbox) await app.register(sandboxRoutes, { config, upstreamUrls: options.upstreamUrls })
   return app
 }

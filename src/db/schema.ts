@@ -4,6 +4,7 @@
  */
 import type { ColumnType, Generated } from 'kysely'
 import type { AccountContactsWithVerifiedEmail, AccountSecurityTokenColumns, AccountSecurityUserColumns, FederatedLinkRequestsTable } from './tables/accounts.ts'
+import type { ComplianceTables } from './tables/compliance.ts'
 import type { LockoutTables } from './tables/lockout.ts'
 import type { NotificationTables } from './tables/notifications.ts'
 import type { PermitTables } from './tables/permits.ts'
@@ -17,6 +18,8 @@ export interface OrganisationsTable extends RbacOrganisationColumns, Registratio
   nib: string | null
   npwp: string | null
   name: string
+  /** Last sequence number of its compliance events (migrations/0013_compliance.sql). */
+  compliance_sequence: ColumnType<number, number | undefined, number>
   created_at: Timestamp
   updated_at: Timestamp
 }
@@ -112,7 +115,7 @@ export interface UsernameCountersTable {
   last_value: number
 }
 
-export interface Database extends RbacTables, RegistrationTables, LockoutTables, PermitTables, NotificationTables {
+export interface Database extends RbacTables, RegistrationTables, LockoutTables, PermitTables, NotificationTables, ComplianceTables {
   username_counters: UsernameCountersTable
   organisations: OrganisationsTable
   users: UsersTable

@@ -60,6 +60,16 @@ export const OPENAPI_TAGS = [
       'Permit applications to INATRADE: submit once (signed receipt, `Idempotency-Key`), follow the status, SLA and every step of the journey, cancel before a decision, download the issued licence, verify a receipt.',
   },
   {
+    name: 'Realisation reports',
+    description:
+      'What an issued licence obliges you to report, by when (Asia/Jakarta working days and holidays), and the reports themselves: submit once per period (`Idempotency-Key`), amend with a new version that keeps every earlier one, forwarded to INATRADE. Also as an iCalendar feed with an alarm before each deadline.',
+  },
+  {
+    name: 'Compliance',
+    description:
+      'Sanctions for late reports, on a ladder per obligation kind (electronic warning first; the timetable is in the contract of each obligation): your organisation\'s standing, and for operators applying, lifting and waiving them with a reason. A sanction that blocks submissions makes new permit applications answer `403 SUBMISSIONS_BLOCKED` with how to clear it.',
+  },
+  {
     name: 'INATRADE callbacks',
     description: 'Called by INATRADE, not by integrators: signed status events of forwarded applications (HMAC-SHA256 over the raw body).',
   },

@@ -11,7 +11,7 @@ export interface LocalisedText {
   id: string
 }
 
-export type NotificationSubject = 'permit' | 'registration' | 'webhook'
+export type NotificationSubject = 'permit' | 'registration' | 'webhook' | 'compliance'
 
 export interface NotificationsTable {
   /** int8, read as a number (src/db/database.ts). */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import type { Selectable, Transaction } from 'kysely'
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib'
 import type { Database } from '../../db/schema.ts'
-import type { PermitsTable } from '../../db/tables/permits.ts'
+import type { PermitLicence, PermitsTable } from '../../db/tables/permits.ts'
 
 type PermitRow = Selectable<PermitsTable>
 
@@ -50,6 +50,8 @@ export interface LicenceOptions {
   publicUrl: string
   /** The permit type's display name; the code when unknown. */
   permitTypeName?: (code: string) => string | undefined
+  /** What an issued licence starts, in the transaction that issues it (the reporting obligations). */
+  onIssued?: (trx: Transaction<Database>, permit: { id: string; organisation_id: string; permit_type: string; licence: PermitLicence | null }) => Promise<void>
 }
 
 /** Lines of the application payload (`payload.lines`), read defensively: the payload is the type's business. */

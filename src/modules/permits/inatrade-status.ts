@@ -132,4 +132,5 @@ export async function issueLicence(trx: Transaction<Database>, permitId: string,
     outcome: 'succeeded',
     detail: { licenceNumber: stored.licenceNumber, sha256: stored.sha256, ...sourceDetail(source) },
   })
+  await licenceOptions.onIssued?.(trx, permit)
 }

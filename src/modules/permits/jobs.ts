@@ -9,7 +9,7 @@ import type { Config } from '../../config.ts'
 import { RetryLater } from '../../jobs/types.ts'
 import { cancelAtInatrade } from './cancel-at-inatrade.ts'
 import { forwardPermits, operatorRetryForward } from './forwarding.ts'
-import { CANCEL_QUEUE, FORWARD_QUEUE, RECONCILE_QUEUE, type JourneyDeps, type PermitJobData } from './journey-deps.ts'
+import { CANCEL_QUEUE, FORWARD_QUEUE, RECONCILE_QUEUE, licenceSettings, type JourneyDeps, type PermitJobData } from './journey-deps.ts'
 import { QUEUES } from '../../jobs/queues.ts'
 import { sweepIdempotencyKeys } from './idempotency.ts'
 import { reconcilePermits } from './reconciliation.ts'
@@ -36,7 +36,7 @@ export function journeyDeps(app: FastifyInstance, options: PermitJourneyOptions)
     jobs: app.jobs,
     retryLater: (until, reason) => new RetryLater(until, reason),
     publicUrl: options.config.publicUrl,
-    licence: { permitTypeName: (code) => app.permitTypes.get(code)?.name.en },
+    licence: licenceSettings(app),
     maxDeferredAttempts: MAX_DEFERRED_ATTEMPTS,
     log: app.log,
   }

@@ -7,6 +7,8 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { JobEngine } from '../../jobs/types.ts'
 import type { BreakerState, InatradeAdapter, OssAdapter } from '../../upstreams/index.ts'
+import type { FastifyInstance } from 'fastify'
+import { createObligations } from '../obligations/create.ts'
 import type { LicenceOptions } from './document.ts'
 
 export interface JourneyLogger {
@@ -52,4 +54,17 @@ export function callbackUrl(publicUrl: string): string {
 
 export function licenceOptions(deps: Pick<JourneyDeps, 'publicUrl' | 'licence'>): LicenceOptions {
   return { ...deps.licence, publicUrl: deps.publicUrl }
+}
+
+/**
+ * What the licence steps need from the app: the type's display name for the document, and the
+ * reporting obligations an issued licence creates (in the issuing transaction).
+ */
+export function licenceSettings(app: FastifyInstance): Omit<LicenceOptions, 'publicUrl'> {
+  return {
+    permitTypeName: (code) => app.permitTypes.get(code)?.name.en,
+    onIssued: async (trx, permit) => {
+      await createObligations(trx, permit, app.permitTypes.get(permit.permit_type))
+    },
+  }
 }

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.ts'
 import inatradeCallbackRoutes from './callback-routes.ts'
 import permitDocumentRoutes from './document-routes.ts'
+import { licenceSettings } from './journey-deps.ts'
 
 export interface JourneyRoutesOptions {
   config: Pick<Config, 'publicUrl' | 'inatradeCallbackSecret'>
@@ -15,7 +16,7 @@ export interface JourneyRoutesOptions {
 export default async function permitJourneyRoutes(app: FastifyInstance, options: JourneyRoutesOptions): Promise<void> {
   await app.register(inatradeCallbackRoutes, {
     secret: options.config.inatradeCallbackSecret,
-    licence: { publicUrl: options.config.publicUrl, permitTypeName: (code) => app.permitTypes.get(code)?.name.en },
+    licence: { publicUrl: options.config.publicUrl, ...licenceSettings(app) },
   })
   await app.register(permitDocumentRoutes)
 }
