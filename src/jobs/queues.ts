@@ -66,6 +66,10 @@ export const QUEUES = {
    * permit's steps in order; retried for about three days (backoff capped at 6 h).
    */
   webhookDeliver: { ...policy('webhook.deliver', { retryLimit: 20, retryDelay: 30, retryDelayMax: 6 * 60 * 60, expireInSeconds: 120 }), policy: 'stately', notify: false },
+  /** `{ reportId, version }`: forward one version of a realisation report to INATRADE (keyed by report and version: a repeat files nothing twice). */
+  reportForward: policy('report.forward', { retryLimit: 8, retryDelay: 5, retryDelayMax: 10 * 60, expireInSeconds: 90 }),
+  /** `{ businessDate }`: the daily compliance evaluation (pg-boss cron, once across instances; also sent when the sandbox clock moves). */
+  complianceEvaluate: policy('compliance.evaluate', { retryLimit: 5, retryDelay: 30, retryDelayMax: 15 * 60, expireInSeconds: 300 }),
   /** `{}`: delete idempotency keys past their 24 h (hourly, pg-boss cron: once across instances). */
   idempotencySweep: policy('idempotency.sweep', { retryLimit: 2, retryDelay: 60, retryDelayMax: 10 * 60, expireInSeconds: 120 }),
 } as const satisfies Record<string, QueuePolicy>
