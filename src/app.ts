@@ -29,6 +29,7 @@ import operatorRoutes from './modules/operators/routes.ts'
 import organisationSyncRoutes from './modules/operators/sync-routes.ts'
 import operatorJobRoutes from './modules/operators/jobs-routes.ts'
 import permitRoutes from './modules/permits/routes.ts'
+import shipmentDataRoutes from './modules/shipment-data/routes.ts'
 import registrationRoutes, { type RegistrationGuard } from './modules/registration/routes.ts'
 import jobsPlugin from './jobs/engine.ts'
 import type { QueuePolicy } from './jobs/queues.ts'
@@ -197,6 +198,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(operatorJobRoutes)
   await app.register(accountRoutes, { config })
   await app.register(permitRoutes, { config })
+  await app.register(shipmentDataRoutes)
   if (config.sandbox) await app.register(sandboxRoutes, { config, upstreamUrls: options.upstreamUrls })
   return app
 }
