@@ -25,7 +25,7 @@ import * as webhooks from './webhooks/schemas.ts'
 
 export function registerModuleSchemas(app: FastifyInstance, options: { sandbox: boolean }): void {
   // Sandbox schemas stay out of the production contract along with the sandbox operations.
-  const common = [health, me, registration, operators, operatorJobs, account, orgs, groups, users, clients, audit, permitTypes, permits, permitJourney, shipmentData, webhooks, notifications]
+  const common = [health, me, registration, operators, operatorJobs, account, orgs, groups, users, clients, audit, permitTypes, permits, permitJourney, webhooks, notifications, shipmentData]
   const modules = options.sandbox ? [...common, sandbox] : common
   for (const exports of modules) {
     for (const value of Object.values(exports)) {

@@ -16,7 +16,13 @@ const INSURER_ORG_EXAMPLE = '7e6d5c4b-3a29-4180-8f6e-5d4c3b2a1908'
 /** Printable ASCII without leading or trailing blanks: references travel through other systems. */
 const PRINTABLE = '^[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?$'
 
-const permitId = Type.String({ format: 'uuid', maxLength: 36, description: 'The permit the shipment is made under: issued, and naming your organisation as its surveyor (insurer).', examples: [PERMIT_EXAMPLE] })
+const permitId = (role: 'surveyor' | 'insurer', nibField: string) =>
+  Type.String({
+    format: 'uuid',
+    maxLength: 36,
+    description: `The permit the shipment is made under: \`issued\`, and naming your organisation as its ${role} (\`${nibField}\` at submission). Any other permit is \`404\`.`,
+    examples: [PERMIT_EXAMPLE],
+  })
 const shipmentReference = (who: string) =>
   Type.String({
     minLength: 1,
@@ -51,7 +57,7 @@ export const SurveyedLineSchema = Type.Object(
 )
 
 const surveyorReportFields = {
-  permitId,
+  permitId: permitId('surveyor', 'surveyorNib'),
   shipmentReference: shipmentReference('report'),
   lsNumber: Type.String({ minLength: 1, maxLength: 60, pattern: PRINTABLE, description: 'The Laporan Surveyor (LS) number you issued.', examples: ['LS-SCI/2026/000417'] }),
   inspectedAt: Type.String({ format: 'date-time', maxLength: 40, description: 'When the goods were inspected (RFC 3339, with an offset); not in the future.', examples: ['2026-12-10T02:30:00Z'] }),
@@ -143,7 +149,7 @@ export const InsuredValueSchema = Type.Object(
 const day = (description: string, example: string) => Type.String({ format: 'date', maxLength: 10, description, examples: [example] })
 
 const declarationFields = {
-  permitId,
+  permitId: permitId('insurer', 'insurerNib'),
   shipmentReference: shipmentReference('declaration'),
   policyNumber: Type.String({ minLength: 1, maxLength: 60, pattern: PRINTABLE, description: 'The policy (or certificate under an open cover policy) number; one policy may cover many shipments.', examples: ['MC-OC/2026/00981'] }),
   insuredValue: Type.Ref('InsuredValue'),
