@@ -32,6 +32,7 @@ import operatorRoutes from './modules/operators/routes.ts'
 import organisationSyncRoutes from './modules/operators/sync-routes.ts'
 import operatorJobRoutes from './modules/operators/jobs-routes.ts'
 import permitRoutes from './modules/permits/routes.ts'
+import shipmentDataRoutes from './modules/shipment-data/routes.ts'
 import registrationRoutes, { type RegistrationGuard } from './modules/registration/routes.ts'
 import jobsPlugin from './jobs/engine.ts'
 import type { QueuePolicy } from './jobs/queues.ts'
@@ -203,6 +204,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(permitRoutes, { config })
   await app.register(obligationRoutes)
   await app.register(reportRoutes)
+  await app.register(shipmentDataRoutes)
   if (config.sandbox) await app.register(sandboxRoutes, { config, upstreamUrls: options.upstreamUrls })
   return app
 }

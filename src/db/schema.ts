@@ -10,6 +10,7 @@ import type { NotificationTables } from './tables/notifications.ts'
 import type { PermitTables } from './tables/permits.ts'
 import type { RbacOrganisationColumns, RbacTables, RbacUserColumns } from './tables/rbac.ts'
 import type { RegistrationMailColumns, RegistrationOrganisationColumns, RegistrationTables } from './tables/registration.ts'
+import type { ShipmentDataTables } from './tables/shipment-data.ts'
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 
@@ -115,7 +116,7 @@ export interface UsernameCountersTable {
   last_value: number
 }
 
-export interface Database extends RbacTables, RegistrationTables, LockoutTables, PermitTables, NotificationTables, ComplianceTables {
+export interface Database extends RbacTables, RegistrationTables, LockoutTables, PermitTables, NotificationTables, ComplianceTables, ShipmentDataTables {
   username_counters: UsernameCountersTable
   organisations: OrganisationsTable
   users: UsersTable

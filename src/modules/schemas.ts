@@ -21,12 +21,13 @@ import * as obligations from './obligations/schemas.ts'
 import * as reports from './reports/schemas.ts'
 import * as registration from './registration/schemas.ts'
 import * as sandbox from './sandbox/schemas.ts'
+import * as shipmentData from './shipment-data/schemas.ts'
 import * as users from './users/schemas.ts'
 import * as webhooks from './webhooks/schemas.ts'
 
 export function registerModuleSchemas(app: FastifyInstance, options: { sandbox: boolean }): void {
   // Sandbox schemas stay out of the production contract along with the sandbox operations.
-  const common = [health, me, registration, operators, operatorJobs, account, orgs, groups, users, clients, audit, permitTypes, permits, permitJourney, webhooks, notifications, obligations, reports]
+  const common = [health, me, registration, operators, operatorJobs, account, orgs, groups, users, clients, audit, permitTypes, permits, permitJourney, webhooks, notifications, obligations, reports, shipmentData]
   const modules = options.sandbox ? [...common, sandbox] : common
   for (const exports of modules) {
     for (const value of Object.values(exports)) {

@@ -60,6 +60,11 @@ export const OPENAPI_TAGS = [
       'Permit applications to INATRADE: submit once (signed receipt, `Idempotency-Key`), follow the status, SLA and every step of the journey, cancel before a decision, download the issued licence, verify a receipt.',
   },
   {
+    name: 'Shipment data',
+    description:
+      'Pushed machine-to-machine by the surveyor and the insurer a permit names: a surveyor\'s verification report (Laporan Surveyor) and an insurer\'s cargo insurance declaration for each shipment under an issued permit. The partner reads what it pushed; the permit\'s organisation reads everything pushed about its permits.',
+  },
+  {
     name: 'Realisation reports',
     description:
       'What an issued licence obliges you to report, by when (Asia/Jakarta working days and holidays), and the reports themselves: submit once per period (`Idempotency-Key`), amend with a new version that keeps every earlier one, forwarded to INATRADE. Also as an iCalendar feed with an alarm before each deadline.',

@@ -19,6 +19,8 @@ const other = await createOrg(app, '8120000000011')
 const reader = minter.forUser(org.superAdmin.userId, { orgId: org.orgId, scope: 'openid reports:read' })
 const otherReader = minter.forUser(other.superAdmin.userId, { orgId: other.orgId, scope: 'openid reports:read' })
 const wib = (local: string) => new Date(`${local}+07:00`)
+// The fields these tests read of an obligation (the contract test checks the whole shape).
+type Item = { id: string; permitId: string; period: string; dueDate: string; status: string; daysOverdue: number; ladder: unknown[]; links: { reports: string } }
 
 t.afterEach(async () => {
   await app.businessClock.setOffset(0)
@@ -31,7 +33,7 @@ t.test('an issued licence creates its obligations, earliest deadline first, with
   await app.businessClock.setOffset(wib('2026-11-01T12:00:00').getTime() - Date.now())
   const response = await api(app, reader, 'GET', `/v1/obligations?permitId=${steel.id}`)
   t.equal(response.statusCode, 200)
-  const items = response.json().items as Record<string, any>[]
+  const items = response.json().items as Item[]
   t.same(items.map((o) => [o.period, o.dueDate, o.status]), [
     ['2026-10', '2026-11-16', 'due'],
     ['2026-11', '2026-12-15', 'due'],
@@ -46,26 +48,26 @@ t.test('an issued licence creates its obligations, earliest deadline first, with
 
 t.test('moving business time past a deadline makes it overdue, counted in whole days', async (t) => {
   await app.businessClock.setOffset(wib('2026-11-19T09:00:00').getTime() - Date.now())
-  const overdue = (await api(app, reader, 'GET', '/v1/obligations?status=overdue')).json().items as Record<string, any>[]
+  const overdue = (await api(app, reader, 'GET', '/v1/obligations?status=overdue')).json().items as Item[]
   t.same(overdue.map((o) => [o.permitId, o.period, o.daysOverdue]), [[steel.id, '2026-10', 3]])
-  const due = (await api(app, reader, 'GET', `/v1/obligations?status=due&permitId=${steel.id}`)).json().items as Record<string, any>[]
+  const due = (await api(app, reader, 'GET', `/v1/obligations?status=due&permitId=${steel.id}`)).json().items as Item[]
   t.same(due.map((o) => o.period), ['2026-11', '2026-12', '2027-01'])
 })
 
 t.test('filters by kind and by due dates; pages with a cursor', async (t) => {
-  const importer = (await api(app, reader, 'GET', '/v1/obligations?kind=importer_id')).json().items as Record<string, any>[]
+  const importer = (await api(app, reader, 'GET', '/v1/obligations?kind=importer_id')).json().items as Item[]
   t.same(importer.map((o) => [o.permitId, o.period, o.dueDate]), [
     [sugar.id, '2026-11/2026-12', '2026-12-31'],
     [sugar.id, '2027-01/2027-01', '2027-02-01'],
     [sugar.id, '2027-02/2027-04', '2027-04-30'],
     [sugar.id, '2027-05/2027-07', '2027-08-02'], // 31 July 2027 is a Saturday
   ])
-  const december = (await api(app, reader, 'GET', '/v1/obligations?dueFrom=2026-12-01&dueTo=2026-12-31')).json().items as Record<string, any>[]
+  const december = (await api(app, reader, 'GET', '/v1/obligations?dueFrom=2026-12-01&dueTo=2026-12-31')).json().items as Item[]
   t.same(december.map((o) => o.dueDate).sort(), ['2026-12-15', '2026-12-31'])
   const first = (await api(app, reader, 'GET', '/v1/obligations?limit=3')).json()
   t.equal(first.items.length, 3)
   const second = (await api(app, reader, 'GET', first.next)).json()
-  const all = (await api(app, reader, 'GET', '/v1/obligations?limit=100')).json().items as Record<string, any>[]
+  const all = (await api(app, reader, 'GET', '/v1/obligations?limit=100')).json().items as Item[]
   t.same([...first.items, ...second.items].map((o: { id: string }) => o.id), all.slice(0, 3 + second.items.length).map((o) => o.id))
   t.equal(all.length, 8)
 })
