@@ -23,6 +23,7 @@ import { webhookContract } from './modules/webhooks/contract.ts'
 import notificationRoutes from './modules/notifications/routes.ts'
 import obligationRoutes from './modules/obligations/routes.ts'
 import reportRoutes from './modules/reports/routes.ts'
+import complianceRoutes from './modules/compliance/routes.ts'
 import businessClockPlugin from './plugins/business-clock.ts'
 import { registerPermitJourneyJobs } from './modules/permits/jobs.ts'
 import type { PermitTypeRegistry } from './modules/permit-types/registry.ts'
@@ -40,6 +41,7 @@ import mailOutboxPlugin from './mail/plugin.ts'
 import type { Mailer } from './mail/mailer.ts'
 import { registerModuleSchemas } from './modules/schemas.ts'
 import sandboxRoutes from './modules/sandbox/routes.ts'
+import sandboxClockRoutes from './modules/sandbox/clock-routes.ts'
 import authPlugin from './plugins/auth.ts'
 import oidcPlugin from './plugins/oidc.ts'
 import rateLimitPlugin, { type RateLimitOptions } from './plugins/rate-limit.ts'
@@ -204,7 +206,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(permitRoutes, { config })
   await app.register(obligationRoutes)
   await app.register(reportRoutes)
+  // Reminder days: OBLIGATION_REMINDER_DAYS once the calendar feed lands (same setting).
+  await app.register(complianceRoutes, { reminderDays: 3 })
   await app.register(shipmentDataRoutes)
-  if (config.sandbox) await app.register(sandboxRoutes, { config, upstreamUrls: options.upstreamUrls })
+  if (config.sandbox) {
+    await app.register(sandboxRoutes, { config, upstreamUrls: options.upstreamUrls })
+    await app.register(sandboxClockRoutes, { reminderDays: 3 })
+  }
   return app
 }

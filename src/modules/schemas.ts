@@ -19,6 +19,7 @@ import * as permits from './permits/schemas.ts'
 import * as notifications from './notifications/schemas.ts'
 import * as obligations from './obligations/schemas.ts'
 import * as reports from './reports/schemas.ts'
+import * as compliance from './compliance/schemas.ts'
 import * as registration from './registration/schemas.ts'
 import * as sandbox from './sandbox/schemas.ts'
 import * as shipmentData from './shipment-data/schemas.ts'
@@ -27,7 +28,7 @@ import * as webhooks from './webhooks/schemas.ts'
 
 export function registerModuleSchemas(app: FastifyInstance, options: { sandbox: boolean }): void {
   // Sandbox schemas stay out of the production contract along with the sandbox operations.
-  const common = [health, me, registration, operators, operatorJobs, account, orgs, groups, users, clients, audit, permitTypes, permits, permitJourney, webhooks, notifications, obligations, reports, shipmentData]
+  const common = [health, me, registration, operators, operatorJobs, account, orgs, groups, users, clients, audit, permitTypes, permits, permitJourney, webhooks, notifications, obligations, reports, compliance, shipmentData]
   const modules = options.sandbox ? [...common, sandbox] : common
   for (const exports of modules) {
     for (const value of Object.values(exports)) {

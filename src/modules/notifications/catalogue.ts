@@ -13,7 +13,12 @@ export type PermitEventType = `permit.${(typeof PERMIT_STATUSES_NOTIFIED)[number
 
 export const PERMIT_EVENT_TYPES = PERMIT_STATUSES_NOTIFIED.map((status) => `permit.${status}` as PermitEventType)
 
-export const EVENT_TYPES = [...PERMIT_EVENT_TYPES, 'webhook.disabled'] as const
+/** Compliance: a deadline near, a sanction applied (the first step is the electronic warning), a sanction ended (lifted, waived, expired). */
+export const COMPLIANCE_EVENT_TYPES = ['obligation.due_soon', 'sanction.applied', 'sanction.ended'] as const
+
+export type ComplianceEventType = (typeof COMPLIANCE_EVENT_TYPES)[number]
+
+export const EVENT_TYPES = [...PERMIT_EVENT_TYPES, 'webhook.disabled', ...COMPLIANCE_EVENT_TYPES] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]
 

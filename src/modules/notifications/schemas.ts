@@ -39,8 +39,8 @@ export const NotificationSchema = Type.Object(
     body: Type.String({ description: 'What happened and what follows, in the reader\'s language.' }),
     subject: Type.Object(
       {
-        type: Type.Union([Type.Literal('permit'), Type.Literal('registration'), Type.Literal('webhook')]),
-        id: Type.String({ description: 'The permit id, registration tracking number or webhook id.' }),
+        type: Type.Union([Type.Literal('permit'), Type.Literal('registration'), Type.Literal('webhook'), Type.Literal('compliance')]),
+        id: Type.String({ description: 'The permit id, registration tracking number, webhook id, or (compliance) the obligation or sanction id.' }),
         url: Type.Union([Type.String(), Type.Null()], { description: 'Where to read the subject in this API (path); null when it has no resource.' }),
       },
       { additionalProperties: false },

@@ -22,6 +22,7 @@ export function notificationNotFound(): AppError {
 function subjectUrl(row: Pick<NotificationRow, 'subject_type' | 'subject_id' | 'organisation_id'>): string | null {
   if (row.subject_type === 'permit') return permitUrl(row.subject_id)
   if (row.subject_type === 'registration') return `/v1/registrations/${row.subject_id}`
+  if (row.subject_type === 'compliance') return '/v1/compliance'
   return `/v1/orgs/${row.organisation_id}/webhooks/${row.subject_id}`
 }
 

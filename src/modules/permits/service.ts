@@ -19,6 +19,7 @@ import type { Principal } from '../../plugins/auth.ts'
 import type { Upstreams } from '../../upstreams/index.ts'
 import { newTraceId, parseTraceparent } from '../../upstreams/traceparent.ts'
 import type { UpstreamCallContext } from '../../upstreams/types.ts'
+import { blockingSanctions } from '../compliance/blocking.ts'
 import { forbidden, requireOrgRight } from '../orgs/authorize.ts'
 import { checksFailed, runPermitChecks } from './checks/index.ts'
 import type { CheckResult, PermitCheckContext, PermitTypeSource } from './checks/types.ts'
@@ -84,7 +85,21 @@ async function requireSubmitter(db: Kysely<Database>, principal: Principal): Pro
   if (isPartner(principal)) throw forbidden('Surveyor and insurer clients do not submit permits.', 'Klien surveyor dan asuransi tidak mengajukan izin.')
   const organisationId = organisationOf(principal)
   await requireOrgRight(db, principal, organisationId, MENU, 'create')
+  await refuseWhileSanctioned(db, organisationId)
   return organisationId
+}
+
+/** A frozen or barred organisation applies for nothing new: the problem says why and how to clear it. */
+async function refuseWhileSanctioned(db: Kysely<Database>, organisationId: string): Promise<void> {
+  const blocking = await blockingSanctions(db, organisationId)
+  if (blocking.length === 0) return
+  const why = blocking.map((sanction) => `${sanction.code} (${sanction.reason})`).join('; ')
+  throw new AppError('SUBMISSIONS_BLOCKED', {
+    detail: {
+      en: `New applications are refused while these sanctions are active: ${why}. Submit the overdue realisation reports (GET /v1/obligations?status=overdue), then ask the INSW contact centre to lift them; GET /v1/compliance shows where you stand.`,
+      id: `Permohonan baru ditolak selama sanksi berikut aktif: ${why}. Sampaikan laporan realisasi yang terlambat (GET /v1/obligations?status=overdue), lalu minta pusat kontak INSW mencabutnya; GET /v1/compliance menunjukkan status Anda.`,
+    },
+  })
 }
 
 /** Who reads: the organisation (View), or a partner reading the permits that name it. */

@@ -129,3 +129,36 @@ export const SandboxUpstreamsSchema = Type.Object(
     ],
   },
 )
+
+export const SandboxClockSchema = Type.Object(
+  {
+    businessTime: Type.String({ format: 'date-time', description: 'The gateway\'s business time: what deadlines and sanctions are measured against.' }),
+    realTime: Type.String({ format: 'date-time' }),
+    offsetMs: Type.Integer({ description: 'How far business time runs ahead (negative: behind) of the real clock.' }),
+    evaluation: Type.Optional(
+      Type.Object(
+        { reminders: Type.Integer({ minimum: 0 }), sanctions: Type.Integer({ minimum: 0 }), expired: Type.Integer({ minimum: 0 }) },
+        { additionalProperties: false, description: 'After a move: what the compliance evaluation, run at once at the new time, did.' },
+      ),
+    ),
+  },
+  { $id: 'SandboxClock', additionalProperties: false, examples: [{ businessTime: '2027-01-17T02:00:00.000Z', realTime: '2026-12-02T02:00:00.000Z', offsetMs: 3974400000 }] },
+)
+
+export const MoveSandboxClockSchema = Type.Object(
+  {
+    action: Type.Union([Type.Literal('advance'), Type.Literal('set'), Type.Literal('reset')], {
+      description: '`advance` by `days`/`hours`/`minutes`; `set` to the instant `to`; `reset` to the real clock.',
+    }),
+    days: Type.Optional(Type.Integer({ minimum: 0, maximum: 3660 })),
+    hours: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+    minutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+    to: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })),
+  },
+  {
+    $id: 'MoveSandboxClock',
+    additionalProperties: false,
+    examples: [{ action: 'advance', days: 46 }, { action: 'set', to: '2027-01-17T09:00:00+07:00' }, { action: 'reset' }],
+  },
+)
+export type MoveSandboxClock = Static<typeof MoveSandboxClockSchema>

@@ -4,7 +4,7 @@
  * built by the same function that builds the real messages (fanout.ts), so the documented
  * message cannot drift from the sent one.
  */
-import { EVENT_TYPES, PERMIT_EVENT_TYPES, type EventType } from '../notifications/catalogue.ts'
+import { COMPLIANCE_EVENT_TYPES, EVENT_TYPES, PERMIT_EVENT_TYPES, type EventType } from '../notifications/catalogue.ts'
 import { permitEventPayload } from '../notifications/fanout.ts'
 
 const PERMIT_ID = 'c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d'
@@ -56,6 +56,48 @@ const DISABLED_EXAMPLE = {
   },
 }
 
+const ORGANISATION_ID = '5d1d6a0c-8b7e-4b8a-9a6e-9f3a3c2b1d00'
+const LINKS = { compliance: '/v1/compliance', obligations: '/v1/obligations' }
+const COMPLIANCE_EXAMPLES: Record<(typeof COMPLIANCE_EVENT_TYPES)[number], { summary: string; example: unknown }> = {
+  'obligation.due_soon': {
+    summary: 'A realisation report is due soon',
+    example: {
+      type: 'obligation.due_soon',
+      timestamp: '2026-11-13T17:05:00.000Z',
+      data: { organisationId: ORGANISATION_ID, sequence: 7, obligationId: '0f4c2b8e-6d1a-4e3b-9c7d-5a6b7c8d9e0f', permitId: PERMIT_ID, kind: 'business_licence', period: '2026-10', dueDate: '2026-11-16', dueAt: '2026-11-16T16:59:59.999Z', links: LINKS },
+    },
+  },
+  'sanction.applied': {
+    summary: 'A sanction was applied (step 1: the electronic warning)',
+    example: {
+      type: 'sanction.applied',
+      timestamp: '2026-11-17T17:05:00.000Z',
+      data: {
+        organisationId: ORGANISATION_ID,
+        sequence: 8,
+        sanctionId: '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+        obligationId: '0f4c2b8e-6d1a-4e3b-9c7d-5a6b7c8d9e0f',
+        permitId: PERMIT_ID,
+        kind: 'business_licence',
+        step: 1,
+        code: 'electronic_warning',
+        blocksSubmissions: false,
+        daysOverdue: 1,
+        reason: 'Realisation report for 2026-10 of permit PRM-2026-00000123 is 1 day(s) late (due 2026-11-16).',
+        links: LINKS,
+      },
+    },
+  },
+  'sanction.ended': {
+    summary: 'A sanction was lifted, waived or expired',
+    example: {
+      type: 'sanction.ended',
+      timestamp: '2026-12-20T03:00:00.000Z',
+      data: { organisationId: ORGANISATION_ID, sequence: 9, sanctionId: '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', code: 'licence_freeze', status: 'lifted', reason: 'Overdue reports received; contact centre ticket 2026-1187', links: LINKS },
+    },
+  },
+}
+
 const PING_EXAMPLE = { type: 'webhook.ping', timestamp: '2026-11-22T08:00:00.000Z', data: { webhookId: WEBHOOK_ID, organisationId: '5d1d6a0c-8b7e-4b8a-9a6e-9f3a3c2b1d00' } }
 
 const HEADERS = [
@@ -102,6 +144,9 @@ export function webhookContract(): Record<string, unknown> {
   for (const type of EVENT_TYPES) {
     if ((PERMIT_EVENT_TYPES as readonly string[]).includes(type)) {
       section[type] = entry(type, `A permit reached the status \`${type.slice('permit.'.length)}\``, 'PermitEventMessage', permitExample(type))
+    } else if ((COMPLIANCE_EVENT_TYPES as readonly string[]).includes(type)) {
+      const { summary, example } = COMPLIANCE_EXAMPLES[type as (typeof COMPLIANCE_EVENT_TYPES)[number]]
+      section[type] = entry(type, summary, 'ComplianceEventMessage', example)
     } else if (type === 'webhook.disabled') {
       section[type] = entry(type, 'Another endpoint of your organisation was disabled', 'WebhookDisabledMessage', DISABLED_EXAMPLE)
     } else {

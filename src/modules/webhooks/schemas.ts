@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { PageQuerySchema, PageSchema } from '../../http/pagination.ts'
-import { EVENT_TYPES, PERMIT_EVENT_TYPES, PERMIT_STATUSES_NOTIFIED } from '../notifications/catalogue.ts'
+import { COMPLIANCE_EVENT_TYPES, EVENT_TYPES, PERMIT_EVENT_TYPES, PERMIT_STATUSES_NOTIFIED } from '../notifications/catalogue.ts'
 
 const uuid = Type.String({ format: 'uuid', maxLength: 36 })
 const dateTime = Type.String({ format: 'date-time' })
@@ -246,6 +246,37 @@ export const WebhookDisabledMessageSchema = Type.Object(
     ),
   },
   { $id: 'WebhookDisabledMessage', additionalProperties: false, description: 'Another endpoint of your organisation was disabled after failing for too long.' },
+)
+
+export const ComplianceEventMessageSchema = Type.Object(
+  {
+    type: Type.Union(COMPLIANCE_EVENT_TYPES.map((type) => Type.Literal(type)), {
+      description: '`obligation.due_soon` (a report is due within the reminder days), `sanction.applied` (a ladder step; step 1 is the electronic warning), `sanction.ended` (lifted, waived or expired).',
+    }),
+    timestamp: dateTime,
+    data: Type.Object(
+      {
+        organisationId: uuid,
+        sequence: Type.Integer({ minimum: 1, description: 'The organisation\'s compliance event number: order by it, drop one you already have.' }),
+        obligationId: Type.Optional(Type.Union([uuid, Type.Null()])),
+        permitId: Type.Optional(uuid),
+        sanctionId: Type.Optional(uuid),
+        kind: Type.Optional(Type.String({ description: 'The obligation kind (its ladder).' })),
+        period: Type.Optional(Type.String()),
+        dueDate: Type.Optional(Type.String()),
+        dueAt: Type.Optional(dateTime),
+        step: Type.Optional(Type.Integer({ minimum: 1 })),
+        code: Type.Optional(Type.String({ description: 'The sanction: `electronic_warning`, `licence_freeze`…' })),
+        blocksSubmissions: Type.Optional(Type.Boolean()),
+        daysOverdue: Type.Optional(Type.Integer({ minimum: 0 })),
+        status: Type.Optional(Type.String({ description: '`sanction.ended`: `lifted`, `waived` or `expired`.' })),
+        reason: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+        links: Type.Object({ compliance: Type.String(), obligations: Type.String() }, { additionalProperties: false }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { $id: 'ComplianceEventMessage', additionalProperties: false, description: 'A reporting deadline is near, or a sanction was applied or ended. `GET /v1/compliance` has the full standing.' },
 )
 
 export const WebhookPingMessageSchema = Type.Object(
