@@ -22,6 +22,7 @@ import webhooksPlugin from './modules/webhooks/plugin.ts'
 import { webhookContract } from './modules/webhooks/contract.ts'
 import notificationRoutes from './modules/notifications/routes.ts'
 import obligationRoutes from './modules/obligations/routes.ts'
+import obligationCalendarRoutes from './modules/obligations/calendar-routes.ts'
 import businessClockPlugin from './plugins/business-clock.ts'
 import { registerPermitJourneyJobs } from './modules/permits/jobs.ts'
 import type { PermitTypeRegistry } from './modules/permit-types/registry.ts'
@@ -201,6 +202,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(accountRoutes, { config })
   await app.register(permitRoutes, { config })
   await app.register(obligationRoutes)
+  await app.register(obligationCalendarRoutes, { config })
   if (config.sandbox) await app.register(sandboxRoutes, { config, upstreamUrls: options.upstreamUrls })
   return app
 }
