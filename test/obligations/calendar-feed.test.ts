@@ -92,7 +92,7 @@ t.test('a person creates a feed address; the feed has one all-day event per obli
   t.match(feed.body, /\r\nX-WR-TIMEZONE:Asia\/Jakarta\r\n/)
   t.match(feed.body, /\r\nBEGIN:VTIMEZONE\r\nTZID:Asia\/Jakarta\r\n/)
 
-  const obligations = (await api(app, reporter, 'GET', `/v1/obligations?limit=100`)).json().items as Record<string, any>[]
+  const obligations = (await api(app, reporter, 'GET', '/v1/obligations?limit=100')).json().items as { id: string; dueDate: string; period: string }[]
   const events = parseEvents(feed.body)
   t.equal(events.length, obligations.length)
   t.equal(events.length, 4)
