@@ -24,6 +24,7 @@ import notificationRoutes from './modules/notifications/routes.ts'
 import obligationRoutes from './modules/obligations/routes.ts'
 import reportRoutes from './modules/reports/routes.ts'
 import complianceRoutes from './modules/compliance/routes.ts'
+import obligationCalendarRoutes from './modules/obligations/calendar-routes.ts'
 import businessClockPlugin from './plugins/business-clock.ts'
 import { registerPermitJourneyJobs } from './modules/permits/jobs.ts'
 import type { PermitTypeRegistry } from './modules/permit-types/registry.ts'
@@ -206,12 +207,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(permitRoutes, { config })
   await app.register(obligationRoutes)
   await app.register(reportRoutes)
-  // Reminder days: OBLIGATION_REMINDER_DAYS once the calendar feed lands (same setting).
-  await app.register(complianceRoutes, { reminderDays: 3 })
+  await app.register(obligationCalendarRoutes, { config })
+  await app.register(complianceRoutes, { reminderDays: config.obligations.reminderDays })
   await app.register(shipmentDataRoutes)
   if (config.sandbox) {
     await app.register(sandboxRoutes, { config, upstreamUrls: options.upstreamUrls })
-    await app.register(sandboxClockRoutes, { reminderDays: 3 })
+    await app.register(sandboxClockRoutes, { reminderDays: config.obligations.reminderDays })
   }
   return app
 }

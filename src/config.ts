@@ -59,6 +59,17 @@ export interface Config {
   webhooks: WebhookSettings
   /** Live notification streams: see NotificationStreamSettings. */
   notifications: NotificationStreamSettings
+  /** Reporting obligations: see ObligationSettings. */
+  obligations: ObligationSettings
+}
+
+/**
+ * Reporting obligations (src/modules/obligations). `reminderDays`: how many days before a deadline
+ * people are reminded (OBLIGATION_REMINDER_DAYS): the calendar feed's alarm, and any other
+ * reminder of a coming deadline, so both say the same.
+ */
+export interface ObligationSettings {
+  reminderDays: number
 }
 
 /**
@@ -478,6 +489,9 @@ export function loadConfig(env: Env = process.env): Config {
     notifications: {
       heartbeatMs: parseInteger(env, 'NOTIFICATIONS_HEARTBEAT_MS', 15_000, 50, 60_000),
       pollMs: parseInteger(env, 'NOTIFICATIONS_STREAM_POLL_MS', 3_000, 50, 60_000),
+    },
+    obligations: {
+      reminderDays: parseInteger(env, 'OBLIGATION_REMINDER_DAYS', 3, 1, 60),
     },
   }
 }

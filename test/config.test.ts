@@ -143,6 +143,15 @@ t.test('permit reconciliation: how long a permit may stay still, and how many ar
   t.equal(error.variable, 'PERMIT_RECONCILE_AFTER_MS')
 })
 
+t.test('obligation reminders: OBLIGATION_REMINDER_DAYS days before a deadline, 3 by default, validated', async (t) => {
+  t.same(loadConfig({}).obligations, { reminderDays: 3 })
+  t.equal(loadConfig({ OBLIGATION_REMINDER_DAYS: '7' }).obligations.reminderDays, 7)
+  for (const value of ['0', '61', 'three']) {
+    const error = t.throws(() => loadConfig({ OBLIGATION_REMINDER_DAYS: value })) as ConfigError
+    t.equal(error.variable, 'OBLIGATION_REMINDER_DAYS')
+  }
+})
+
 t.test('job engine: workers on, small concurrency on the embedded database, larger on a server, validated', async (t) => {
   t.same(loadConfig({}).jobs, { workers: true, fanOutIntervalMs: 500, concurrency: 2, pollIntervalMs: 2000 })
   t.equal(loadConfig({ DATABASE_URL: 'postgres://db.internal/gw' }).jobs.concurrency, 8)

@@ -13,6 +13,7 @@ export const problemCatalogue = {
   MALFORMED_JSON: { status: 400, title: { en: 'Malformed JSON body', id: 'Badan JSON tidak dapat dibaca' } },
   UNAUTHENTICATED: { status: 401, title: { en: 'Authentication required', id: 'Autentikasi diperlukan' } },
   INVALID_TOKEN: { status: 401, title: { en: 'Invalid access token', id: 'Token akses tidak valid' } },
+  INVALID_FEED_TOKEN: { status: 401, title: { en: 'Invalid calendar feed address', id: 'Alamat kalender tidak valid' } },
   FORBIDDEN: { status: 403, title: { en: 'Forbidden', id: 'Akses ditolak' } },
   INSUFFICIENT_SCOPE: { status: 403, title: { en: 'Insufficient scope', id: 'Cakupan akses tidak mencukupi' } },
   PARTNER_CLIENT_REQUIRED: { status: 403, title: { en: 'Only a surveyor\'s or insurer\'s machine client may push this', id: 'Hanya klien mesin surveyor atau asuransi yang dapat mengirim data ini' } },

@@ -112,3 +112,37 @@ export const ObligationListQuerySchema = Type.Object(
   { additionalProperties: false },
 )
 export type ObligationListQuery = Static<typeof ObligationListQuerySchema>
+
+/** The calendar feed (calendar-routes.ts): the address with its secret, shown once. */
+export const CalendarFeedSchema = Type.Object(
+  {
+    url: Type.String({
+      format: 'uri',
+      description: 'Subscribe to this address in a calendar app. It holds the secret: shown this once, stored only as a digest; anyone with it can read your organisation\'s deadlines until you revoke it (DELETE) or create a new one.',
+    }),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  {
+    $id: 'CalendarFeed',
+    additionalProperties: false,
+    examples: [{ url: 'https://gateway.example/v1/obligations.ics?token=Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg', createdAt: '2026-11-02T03:15:00.000Z' }],
+  },
+)
+export type CalendarFeed = Static<typeof CalendarFeedSchema>
+
+export const CalendarFeedStatusSchema = Type.Object(
+  {
+    active: Type.Boolean({ description: 'Whether you have a feed address that works. The address itself is never shown again.' }),
+    createdAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When the active address was created.' }),
+  },
+  { $id: 'CalendarFeedStatus', additionalProperties: false, examples: [{ active: true, createdAt: '2026-11-02T03:15:00.000Z' }] },
+)
+export type CalendarFeedStatus = Static<typeof CalendarFeedStatusSchema>
+
+export const ObligationsFeedQuerySchema = Type.Object(
+  {
+    token: Type.Optional(Type.String({ maxLength: 256, description: 'The secret of your feed address (POST /v1/me/calendar-feed).' })),
+  },
+  { additionalProperties: false },
+)
+export type ObligationsFeedQuery = Static<typeof ObligationsFeedQuerySchema>
