@@ -120,6 +120,7 @@ export const OrganisationSyncResultSchema = Type.Object(
       { description: 'Fields that differed from OSS; empty when already in step.' },
     ),
     syncedAt: Type.String({ format: 'date-time' }),
+    sanctionId: Type.Optional(Type.String({ format: 'uuid', description: 'A platform operator\'s re-sync found an unreported change of an organisation holding business licences: the `profile_change` freeze it applied.' })),
   },
   {
     $id: 'OrganisationSyncResult',

@@ -14,7 +14,7 @@ export default async function organisationSyncRoutes(app: FastifyInstance): Prom
         operationId: 'resyncOrganisation',
         summary: 'Re-sync the organisation profile from OSS (Sinkronkan Ulang)',
         description:
-          'Fetches the profile from OSS by the organisation\'s NIB (bypassing the cache), stores it and lists what changed. For the organisation\'s super admin and admins, and platform operators. Data wrong in OSS must be corrected at OSS first.',
+          'Fetches the profile from OSS by the organisation\'s NIB (bypassing the cache), stores it and lists what changed. For the organisation\'s super admin and admins, and platform operators. Data wrong in OSS must be corrected at OSS first. Re-syncing is how an organisation reports a change of its business profile: when a platform operator\'s re-sync finds a change first, it was not reported, and an organisation holding business licences gets them frozen (a `profile_change` sanction, `sanctionId` in the answer) until an operator lifts it.',
         tags: ['Organisations'],
         security: SECURED,
         params: Type.Object({ orgId: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false }),
@@ -24,6 +24,6 @@ export default async function organisationSyncRoutes(app: FastifyInstance): Prom
         },
       },
     },
-    async (request) => resyncOrganisation(app.db, app.upstreams, requirePrincipal(request), request.params.orgId),
+    async (request) => resyncOrganisation({ db: app.db, upstreams: app.upstreams, jobs: app.jobs, now: () => app.businessClock.now() }, requirePrincipal(request), request.params.orgId),
   )
 }

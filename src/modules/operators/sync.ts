@@ -7,6 +7,9 @@ import type { Database } from '../../db/schema.ts'
 import { AppError } from '../../errors/app-error.ts'
 import type { Principal } from '../../plugins/auth.ts'
 import type { Upstreams } from '../../upstreams/index.ts'
+import { QUEUES } from '../../jobs/queues.ts'
+import type { JobEngine } from '../../jobs/types.ts'
+import { freezeForUnreportedChange } from '../compliance/profile-change.ts'
 import { organisationProfileFromOss } from './service.ts'
 
 type OrganisationRow = Awaited<ReturnType<typeof findOrganisation>>
@@ -36,18 +39,20 @@ export function toProfile(row: NonNullable<OrganisationRow>) {
 
 const notFound = () => new AppError('NOT_FOUND', { detail: { en: 'No such organisation.', id: 'Organisasi tidak ditemukan.' } })
 
-async function assertMayResync(db: Kysely<Database>, principal: Principal, organisationId: string) {
+/** Returns whether the caller is a platform operator (whose re-sync finding a change means it was not reported). */
+async function assertMayResync(db: Kysely<Database>, principal: Principal, organisationId: string): Promise<boolean> {
   const user =
     principal.kind === 'user'
       ? await db.selectFrom('users').select(['level', 'status', 'organisation_id']).where('id', '=', principal.subject).executeTakeFirst()
       : undefined
   if (!user || user.status !== 'active') throw notFound()
-  if (user.level === 'platform_operator') return
+  if (user.level === 'platform_operator') return true
   // Another organisation's id is answered like an unknown one: ids are not probed.
   if (user.organisation_id !== organisationId) throw notFound()
   if (user.level !== 'super_admin' && user.level !== 'admin') {
     throw new AppError('FORBIDDEN', { detail: { en: 'Only the super admin or an admin may re-sync the organisation.', id: 'Hanya super admin atau admin yang dapat menyinkronkan ulang organisasi.' } })
   }
+  return false
 }
 
 /** Key order ignored: jsonb hands objects back with its own key order. */
@@ -58,8 +63,17 @@ function canonical(value: unknown): unknown {
 }
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
 
-export async function resyncOrganisation(db: Kysely<Database>, upstreams: Upstreams, principal: Principal, organisationId: string) {
-  await assertMayResync(db, principal, organisationId)
+export interface ResyncDeps {
+  db: Kysely<Database>
+  upstreams: Upstreams
+  jobs: Pick<JobEngine, 'send' | 'wake'>
+  /** Business time, for a sanction the re-sync applies. */
+  now: () => Date
+}
+
+export async function resyncOrganisation(deps: ResyncDeps, principal: Principal, organisationId: string) {
+  const { db, upstreams } = deps
+  const byOperator = await assertMayResync(db, principal, organisationId)
   const before = await findOrganisation(db, organisationId)
   if (!before) throw notFound()
   if (!before.nib) {
@@ -83,11 +97,17 @@ export async function resyncOrganisation(db: Kysely<Database>, upstreams: Upstre
     ['ossLastChangedAt', before.oss_last_changed_at?.toISOString() ?? null, new Date(business.lastChangedAt).toISOString()],
   ]
   const changes = candidates.filter(([, a, b]) => !same(a, b)).map(([field, a, b]) => ({ field, before: a, after: b }))
-  await db
-    .updateTable('organisations')
-    .set({ ...profile, npwp: business.npwp ?? before.npwp, oss_synced_at: now, updated_at: now })
-    .where('id', '=', organisationId)
-    .execute()
+  // The bookkeeping timestamp alone is no change of the profile.
+  const changedFields = changes.map((change) => change.field).filter((field) => field !== 'ossLastChangedAt')
+  const freeze = await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('organisations')
+      .set({ ...profile, npwp: business.npwp ?? before.npwp, oss_synced_at: now, updated_at: now })
+      .where('id', '=', organisationId)
+      .execute()
+    return byOperator && changedFields.length > 0 ? freezeForUnreportedChange(trx, deps.jobs, organisationId, changedFields, deps.now()) : undefined
+  })
+  if (freeze) deps.jobs.wake(QUEUES.webhookDeliver.name)
   const after = await findOrganisation(db, organisationId)
-  return { organisation: toProfile(after!), changes, syncedAt: now.toISOString() }
+  return { organisation: toProfile(after!), changes, syncedAt: now.toISOString(), ...(freeze ? { sanctionId: freeze } : {}) }
 }
