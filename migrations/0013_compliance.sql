@@ -31,12 +31,13 @@ create table obligations (
   reminded_at timestamptz,
   sanction_step integer not null default 0,
   created_at timestamptz not null default now(),
-  unique (permit_id, period)
+  unique (permit_id, organisation_id, period)
 );
 create index obligations_org_due_idx on obligations (organisation_id, due_at, id);
 create index obligations_open_idx on obligations (due_at) where status = 'due';
 comment on table obligations is 'A report owed for one period of an issued licence, created with the licence (src/modules/obligations/deadline-rules.ts).';
 comment on column obligations.kind is 'The sanction ladder that applies when it is missed.';
+comment on column obligations.organisation_id is 'Who owes it: the permit''s organisation, or (surveyor_report) the surveyor the permit names.';
 comment on column obligations.period_start is 'WIB calendar dates are kept as YYYY-MM-DD text: a date column would come back as a Date at some time zone''s midnight, the very ambiguity these dates must not have.';
 comment on column obligations.nominal_due_date is 'The date the rule gives (WIB); due_date differs when that day is a weekend or holiday (moved_because).';
 comment on column obligations.due_at is 'The end of due_date in Asia/Jakarta (23:59:59.999 WIB).';

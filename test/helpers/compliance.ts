@@ -16,6 +16,8 @@ export interface IssueOptions {
   issuedAt: Date
   validUntil: Date
   lines?: Record<string, unknown>[]
+  /** The surveyor organisation the permit names (its monthly surveyor reports become obligations). */
+  surveyorOrganisationId?: string
 }
 
 export const STEEL_LINES = [
@@ -31,6 +33,7 @@ export async function issuePermit(app: FastifyInstance, db: Kysely<Database>, op
     .set({
       permit_type: options.permitType ?? 'PI-BAJA',
       payload: JSON.stringify({ lines: options.lines ?? STEEL_LINES, portOfDischarge: 'IDTPP', shipmentPeriod: { from: '2026-10-01', to: '2027-03-31' } }),
+      surveyor_organisation_id: options.surveyorOrganisationId ?? null,
     })
     .where('id', '=', permit.id)
     .execute()

@@ -7,23 +7,31 @@ import type { Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { PermitLicence } from '../../db/tables/permits.ts'
 import type { PermitType } from '../permit-types/catalogue.ts'
-import { planObligations } from './deadline-rules.ts'
+import { planObligations, planSurveyorObligations } from './deadline-rules.ts'
 
 export interface IssuedPermit {
   id: string
   organisation_id: string
+  surveyor_organisation_id?: string | null
   licence: PermitLicence | null
 }
 
 export async function createObligations(trx: Transaction<Database>, permit: IssuedPermit, type: PermitType | undefined): Promise<number> {
   if (!permit.licence || !type) return 0
-  const planned = planObligations(type, { issuedAt: new Date(permit.licence.issuedAt), validUntil: new Date(permit.licence.validUntil) })
+  const licence = { issuedAt: new Date(permit.licence.issuedAt), validUntil: new Date(permit.licence.validUntil) }
+  const owed = planObligations(type, licence).map((o) => ({ ...o, organisationId: permit.organisation_id }))
+  // The surveyor a permit names reports its verifications every month the licence is valid.
+  const surveyed =
+    type.surveyorVerification && permit.surveyor_organisation_id
+      ? planSurveyorObligations(licence).map((o) => ({ ...o, organisationId: permit.surveyor_organisation_id! }))
+      : []
+  const planned = [...owed, ...surveyed]
   if (planned.length === 0) return 0
   const inserted = await trx
     .insertInto('obligations')
     .values(
       planned.map((o) => ({
-        organisation_id: permit.organisation_id,
+        organisation_id: o.organisationId,
         permit_id: permit.id,
         kind: o.kind,
         rule: o.rule,
@@ -36,7 +44,7 @@ export async function createObligations(trx: Transaction<Database>, permit: Issu
         due_at: o.dueAt,
       })),
     )
-    .onConflict((oc) => oc.columns(['permit_id', 'period']).doNothing())
+    .onConflict((oc) => oc.columns(['permit_id', 'organisation_id', 'period']).doNothing())
     .returning('id')
     .execute()
   return inserted.length

@@ -82,6 +82,14 @@ export function planObligations(type: Pick<PermitType, 'reportingObligation' | '
   }
 }
 
+/** A surveyor's monthly reports on a licence it verifies: by the 15th of the following month. */
+export function planSurveyorObligations(licence: IssuedLicence): PlannedObligation[] {
+  const start = wibDateKey(licence.issuedAt)
+  const end = wibDateKey(licence.validUntil)
+  if (end < start) return []
+  return monthlyPeriods(start, end).map(([from, to, month]) => calendarDeadline('surveyor_report', 'monthly_15th', month, from, to, dayOfMonth(nextMonth(month), 15)))
+}
+
 /** A deadline on a calendar date: moved to the next working day when the office is closed. */
 export function calendarDeadline(kind: ObligationKind, rule: DeadlineRule, period: string, periodStart: string, periodEnd: string, nominalDueDate: string): PlannedObligation {
   const movedBecause = closureOf(nominalDueDate)

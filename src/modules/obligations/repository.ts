@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { ObligationsTable } from '../../db/tables/compliance.ts'
 import { invalidCursor, UUID, type Cursor } from '../../http/pagination.ts'
+import { wibDateKey } from '../../calendar/working-days.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 export type ObligationRow = Selectable<ObligationsTable>
@@ -41,11 +42,28 @@ export async function listObligations(db: Db, filter: ObligationFilter): Promise
   return query.orderBy('due_at').orderBy('id').limit(filter.limit + 1).execute()
 }
 
-export async function findObligationForPeriod(db: Db, permitId: string, period: string): Promise<ObligationRow | undefined> {
-  return db.selectFrom('obligations').selectAll().where('permit_id', '=', permitId).where('period', '=', period).executeTakeFirst()
+/** The organisation's obligation for a period of a permit (the holder's, or a named surveyor's). */
+export async function findObligationForPeriod(db: Db, permitId: string, organisationId: string, period: string): Promise<ObligationRow | undefined> {
+  return db.selectFrom('obligations').selectAll().where('permit_id', '=', permitId).where('organisation_id', '=', organisationId).where('period', '=', period).executeTakeFirst()
 }
 
-export async function openPeriods(db: Db, permitId: string): Promise<string[]> {
-  const rows = await db.selectFrom('obligations').select('period').where('permit_id', '=', permitId).where('status', '=', 'due').orderBy('due_at').execute()
+export async function openPeriods(db: Db, permitId: string, organisationId: string): Promise<string[]> {
+  const rows = await db.selectFrom('obligations').select('period').where('permit_id', '=', permitId).where('organisation_id', '=', organisationId).where('status', '=', 'due').orderBy('due_at').execute()
   return rows.map((row) => row.period)
+}
+
+/**
+ * A surveyor's verification report meets its monthly obligation for the permit: the month (WIB)
+ * of the inspection. A repeat or a month already met changes nothing.
+ */
+export async function meetSurveyorObligation(db: Db, input: { permitId: string; organisationId: string; inspectedAt: Date; reportId: string; at: Date }): Promise<void> {
+  await db
+    .updateTable('obligations')
+    .set({ status: 'submitted', report_id: input.reportId, submitted_at: input.at })
+    .where('permit_id', '=', input.permitId)
+    .where('organisation_id', '=', input.organisationId)
+    .where('kind', '=', 'surveyor_report')
+    .where('period', '=', wibDateKey(input.inspectedAt).slice(0, 7))
+    .where('status', '=', 'due')
+    .execute()
 }

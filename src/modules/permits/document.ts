@@ -51,7 +51,7 @@ export interface LicenceOptions {
   /** The permit type's display name; the code when unknown. */
   permitTypeName?: (code: string) => string | undefined
   /** What an issued licence starts, in the transaction that issues it (the reporting obligations). */
-  onIssued?: (trx: Transaction<Database>, permit: { id: string; organisation_id: string; permit_type: string; licence: PermitLicence | null }) => Promise<void>
+  onIssued?: (trx: Transaction<Database>, permit: { id: string; organisation_id: string; surveyor_organisation_id: string | null; permit_type: string; licence: PermitLicence | null }) => Promise<void>
 }
 
 /** Lines of the application payload (`payload.lines`), read defensively: the payload is the type's business. */

@@ -122,9 +122,9 @@ export async function submitReport(deps: ReportDeps, principal: Principal, permi
   const scope = key ? { organisationId, operation: 'realisation-report', key, requestSha256: canonicalSha256({ permitId, body }) } : undefined
   return idempotent(deps, scope, async (trx) => {
     await checkedPermit(trx, organisationId, permitId, body.lines as RealisationLine[])
-    const obligation = await findObligationForPeriod(trx, permitId, body.period)
+    const obligation = await findObligationForPeriod(trx, permitId, organisationId, body.period)
     if (!obligation) {
-      const open = await openPeriods(trx, permitId)
+      const open = await openPeriods(trx, permitId, organisationId)
       throw new AppError('VALIDATION_FAILED', {
         detail: { en: 'The permit owes no report for this period.', id: 'Izin ini tidak memiliki kewajiban laporan untuk periode ini.' },
         errors: [{ pointer: '/period', in: 'body', detail: `periods still owed: ${open.join(', ') || 'none'}`, reason: 'period_unknown' }],

@@ -58,7 +58,7 @@ function sendPushed<Item>(reply: FastifyReply, answer: PushAnswer<Item>) {
 }
 
 export default async function shipmentDataRoutes(app: FastifyInstance): Promise<void> {
-  const deps = (): ShipmentDataDeps => ({ db: app.db })
+  const deps = (): ShipmentDataDeps => ({ db: app.db, now: () => app.businessClock.now() })
 
   app.post<{ Body: SurveyorReportSubmission }>(
     '/v1/surveyor-reports',

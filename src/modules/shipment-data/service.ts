@@ -22,6 +22,7 @@ import { canonicalSha256 } from '../../identity/receipts.ts'
 import type { LoadedClient, Principal } from '../../plugins/auth.ts'
 import { forbidden, requireOrgRight } from '../orgs/authorize.ts'
 import { normaliseHsCode } from '../permit-types/registry.ts'
+import { meetSurveyorObligation } from '../obligations/repository.ts'
 import {
   findInsuranceDeclaration,
   findInsuranceDeclarationByReference,
@@ -41,6 +42,8 @@ import type { InsuranceDeclarationSubmission, PermitShipmentDataQuery, ShipmentD
 
 export interface ShipmentDataDeps {
   db: Kysely<Database>
+  /** Business time (the sandbox clock), for the surveyor obligation a report meets. */
+  now?: () => Date
 }
 
 export type PartnerKind = 'surveyor' | 'insurer'
@@ -221,20 +224,25 @@ export async function pushSurveyorReport(deps: ShipmentDataDeps, principal: Prin
   const permitErrors = surveyorPermitErrors(lines, permit)
   if (permitErrors.length) throw rulesFailed(permitErrors)
 
-  const id = await insertSurveyorReport(deps.db, {
-    permit_id: permit.id,
-    permit_organisation_id: permit.organisation_id,
-    organisation_id: organisationId,
-    shipment_reference: body.shipmentReference,
-    ls_number: body.lsNumber,
-    inspected_at: new Date(body.inspectedAt),
-    port_of_loading: body.portOfLoading,
-    result: body.result,
-    lines,
-    findings: body.findings ?? null,
-    request_sha256: requestSha256,
-    submitted_by_client_id: client.clientId,
-    received_at: now,
+  const id = await deps.db.transaction().execute(async (trx) => {
+    const id = await insertSurveyorReport(trx, {
+      permit_id: permit.id,
+      permit_organisation_id: permit.organisation_id,
+      organisation_id: organisationId,
+      shipment_reference: body.shipmentReference,
+      ls_number: body.lsNumber,
+      inspected_at: new Date(body.inspectedAt),
+      port_of_loading: body.portOfLoading,
+      result: body.result,
+      lines,
+      findings: body.findings ?? null,
+      request_sha256: requestSha256,
+      submitted_by_client_id: client.clientId,
+      received_at: now,
+    })
+    // The surveyor's monthly reporting obligation for this permit, met in the same transaction.
+    if (id) await meetSurveyorObligation(trx, { permitId: permit.id, organisationId, inspectedAt: new Date(body.inspectedAt), reportId: id, at: deps.now?.() ?? now })
+    return id
   })
   // Nothing inserted: a concurrent push of the same shipmentReference committed first.
   if (!id) return (await repeat())!
