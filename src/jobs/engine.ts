@@ -305,7 +305,7 @@ export function splitJobInsert(text: string, values: unknown[]): JobInsertStatem
 
 function bossOptions(database: DatabaseHandle, settings: JobSettings): ConstructorOptions {
   const common: ConstructorOptions = { schema: JOBS_SCHEMA, useListenNotify: true, instanceName: 'insw-gateway', ...expiryChecks(settings) }
-  if (database.pglite) return { ...common, db: fromPglite(database.pglite as unknown as Parameters<typeof fromPglite>[0]), backend: 'pglite' }
+  if (database.pglite) return { ...common, db: fromPglite(database.pglite), backend: 'pglite' }
   if (database.connectionString) return { ...common, connectionString: database.connectionString, max: 4, application_name: 'insw-gateway-jobs' }
   throw new Error('the job engine needs an embedded database or a DATABASE_URL')
 }
