@@ -14,6 +14,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import { QUEUES } from '../../jobs/queues.ts'
 import type { JobContext, JobEngine } from '../../jobs/types.ts'
+import { insertNotification } from '../notifications/repository.ts'
 import * as repo from './repository.ts'
 import type { SecretBox } from './secrets.ts'
 import type { AttemptResult, WebhookSender } from './sender.ts'
@@ -169,23 +170,17 @@ export async function disableEndpoint(deps: Pick<DeliveryDeps, 'db' | 'jobs'>, h
       timestamp: now.toISOString(),
       data: { webhookId: hook.id, url: hook.url, reason, failingSince: failingSince.toISOString(), disabledAt: now.toISOString() },
     }
-    const texts = webhookDisabledTexts({ url: hook.url, hours })
-    await trx
-      .insertInto('notifications')
-      .values({
-        organisation_id: hook.organisation_id,
-        menu_code: 'API_CATALOGUE',
-        type: 'webhook.disabled',
-        subject_type: 'webhook',
-        subject_id: hook.id,
-        source,
-        title: JSON.stringify(texts.title),
-        body: JSON.stringify(texts.body),
-        data: JSON.stringify(payload.data),
-        occurred_at: now,
-      })
-      .onConflict((oc) => oc.column('source').doNothing())
-      .execute()
+    await insertNotification(trx, {
+      organisationId: hook.organisation_id,
+      menuCode: 'API_CATALOGUE',
+      type: 'webhook.disabled',
+      subjectType: 'webhook',
+      subjectId: hook.id,
+      source,
+      ...webhookDisabledTexts({ url: hook.url, hours }),
+      data: payload.data,
+      occurredAt: now,
+    })
     const others = await trx
       .selectFrom('webhooks')
       .select('id')
