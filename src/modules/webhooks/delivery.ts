@@ -82,9 +82,9 @@ export async function deliverBatch(deps: DeliveryDeps, jobs: { data: DeliverJobD
   const work = await repo.lockedPendingWork(deps.db, jobs.map(({ data }) => data))
   const hooks = new Map(work.hooks.map((hook) => [hook.id, hook]))
   const waiting = work.waiting
-  const attempts: repo.AttemptRecord[] = []
+  /** Every attempt of the batch, with its endpoint: what is recorded, and which endpoints recovered. */
+  const attempts: (repo.AttemptRecord & { webhookId: string })[] = []
   const failures: { index: number; hook: repo.WebhookRow; result: AttemptResult; at: Date }[] = []
-  const deliveredTo = new Set<string>()
   const opened = new Map<string, string[]>()
   let next = 0
   const deliverPair = async (index: number) => {
@@ -102,12 +102,11 @@ export async function deliverBatch(deps: DeliveryDeps, jobs: { data: DeliverJobD
       }
       const at = deps.now()
       const result = await deps.sender.send(hook.url, { id: delivery.id, body: delivery.body, secrets })
-      attempts.push({ deliveryId: delivery.id, attemptedAt: at, ...result, state: result.outcome === 'delivered' ? 'delivered' : 'pending' })
+      attempts.push({ webhookId: hook.id, deliveryId: delivery.id, attemptedAt: at, ...result, state: result.outcome === 'delivered' ? 'delivered' : 'pending' })
       if (result.outcome !== 'delivered') {
         failures.push({ index, hook, result, at })
         return
       }
-      deliveredTo.add(hook.id)
     }
   }
   await Promise.all(
@@ -116,7 +115,9 @@ export async function deliverBatch(deps: DeliveryDeps, jobs: { data: DeliverJobD
     }),
   )
   await repo.recordAttempts(deps.db, attempts)
-  const recovered = [...deliveredTo].filter((id) => hooks.get(id)!.failing_since && !failures.some((failure) => failure.hook.id === id))
+  // An endpoint tried in this batch that failed nowhere took a message (a pair stops at its first
+  // failure): its failing period, if any, is over.
+  const recovered = [...new Set(attempts.map((attempt) => attempt.webhookId))].filter((id) => hooks.get(id)!.failing_since && !failures.some((failure) => failure.hook.id === id))
   if (recovered.length > 0) await deps.db.updateTable('webhooks').set({ failing_since: null }).where('id', 'in', recovered).execute()
   const outcomes: (Error | undefined)[] = jobs.map(() => undefined)
   for (const failure of failures) {
