@@ -88,13 +88,14 @@ export interface NotificationStreamSettings {
 }
 
 /**
- * Callbacks can be lost (INATRADE gives up after a few tries), so a scheduled job asks INATRADE
- * about forwarded permits that have not moved for `reconcileAfterMs`, at most `reconcileBatch`
- * of them per run (every minute).
+ * Callbacks can be lost (INATRADE gives up after a few tries), so a job run every
+ * `reconcileIntervalMs` (once across instances) asks INATRADE about forwarded permits that have
+ * not moved for `reconcileAfterMs`, at most `reconcileBatch` of them per run.
  */
 export interface PermitJourneySettings {
   reconcileAfterMs: number
   reconcileBatch: number
+  reconcileIntervalMs: number
 }
 
 /**
@@ -472,6 +473,7 @@ export function loadConfig(env: Env = process.env): Config {
     permits: {
       reconcileAfterMs: parseInteger(env, 'PERMIT_RECONCILE_AFTER_MS', 10 * 60_000, 1_000, 7 * 24 * 3_600_000),
       reconcileBatch: parseInteger(env, 'PERMIT_RECONCILE_BATCH', 100, 1, 10_000),
+      reconcileIntervalMs: parseInteger(env, 'PERMIT_RECONCILE_INTERVAL_MS', 60_000, 1_000, 24 * 3_600_000),
     },
     jobs: parseJobSettings(env, databaseUrl !== undefined),
     webhooks: parseWebhookSettings(env, sandbox),

@@ -121,6 +121,7 @@ export class PgBossJobEngine implements JobEngine {
       startAfter: options.startAfter,
       // A `short` queue treats every keyless job as one key: a fresh key keeps them apart.
       singletonKey: options.singletonKey ?? crypto.randomUUID(),
+      singletonSeconds: options.singletonSeconds,
     })
   }
 
@@ -129,7 +130,7 @@ export class PgBossJobEngine implements JobEngine {
     if (jobs.length === 0) return
     await this.boss.insert(
       queue,
-      jobs.map(({ data, options = {} }) => ({ data, startAfter: options.startAfter, singletonKey: options.singletonKey ?? crypto.randomUUID() })),
+      jobs.map(({ data, options = {} }) => ({ data, startAfter: options.startAfter, singletonKey: options.singletonKey ?? crypto.randomUUID(), singletonSeconds: options.singletonSeconds })),
       { db: fromKysely(executor as unknown as KyselyTransactionLike) },
     )
   }
@@ -144,7 +145,7 @@ export class PgBossJobEngine implements JobEngine {
         return { rows: [{ id: 'folded' }] }
       },
     }
-    await this.boss.send(queue, data, { db: capture, startAfter: options.startAfter, singletonKey: options.singletonKey ?? crypto.randomUUID() })
+    await this.boss.send(queue, data, { db: capture, startAfter: options.startAfter, singletonKey: options.singletonKey ?? crypto.randomUUID(), singletonSeconds: options.singletonSeconds })
     return captured && splitJobInsert(captured.text, captured.values)
   }
 

@@ -16,8 +16,8 @@ const STEPS = ['permit.submitted', 'permit.forwarded', 'permit.received', 'permi
 
 const sandbox = await startSandbox({ callbackSecret: 'kill-delivery-secret', logger: false, timeScale: 0.01 })
 t.teardown(() => sandbox.close())
-// INATRADE's callbacks that found the gateway dead are made good by the reconciliation (every minute).
-const gateway = await childGateway(t, sandbox, { callbackSecret: 'kill-delivery-secret', env: { PERMIT_RECONCILE_AFTER_MS: '1000' } })
+// INATRADE's callbacks that found the gateway dead are made good by the reconciliation (every second here).
+const gateway = await childGateway(t, sandbox, { callbackSecret: 'kill-delivery-secret', env: { PERMIT_RECONCILE_AFTER_MS: '1000', PERMIT_RECONCILE_INTERVAL_MS: '1000' } })
 const receiver = await startReceiver(t)
 let killedAt = -1
 let restarted: Promise<void> | undefined
