@@ -115,6 +115,11 @@ export interface JobSettings {
    * over (a crashed or killed instance's jobs come back after it); undefined: each queue's own.
    */
   expireSecondsMax?: number
+  /**
+   * At most this many seconds between two attempts of a job (a killed instance's expired jobs
+   * included); undefined: each queue's own backoff (queues.ts), up to hours.
+   */
+  retryDelaySecondsMax?: number
 }
 
 /** Registration submissions an hour: per client IP, and per NIB (or NPWP without an NIB). */
@@ -318,6 +323,7 @@ function parseJobSettings(env: Env, server: boolean): JobSettings {
     // pg-boss polls no faster than every 500 ms.
     pollIntervalMs: parseInteger(env, 'JOB_POLL_INTERVAL_MS', 2000, 500, 600_000),
     expireSecondsMax: env.JOB_EXPIRE_SECONDS_MAX === undefined ? undefined : parseInteger(env, 'JOB_EXPIRE_SECONDS_MAX', 90, 10, 86_400),
+    retryDelaySecondsMax: env.JOB_RETRY_DELAY_SECONDS_MAX === undefined ? undefined : parseInteger(env, 'JOB_RETRY_DELAY_SECONDS_MAX', 60, 1, 86_400),
   }
 }
 

@@ -159,6 +159,9 @@ t.test('job engine: workers on, small concurrency on the embedded database, larg
   t.equal(loadConfig({}).jobs.expireSecondsMax, undefined, 'each queue keeps its own expiry by default')
   t.equal(loadConfig({ JOB_EXPIRE_SECONDS_MAX: '15' }).jobs.expireSecondsMax, 15)
   t.equal((t.throws(() => loadConfig({ JOB_EXPIRE_SECONDS_MAX: '5' })) as ConfigError).variable, 'JOB_EXPIRE_SECONDS_MAX', 'an attempt gets at least 10 s')
+  t.equal(loadConfig({}).jobs.retryDelaySecondsMax, undefined, 'each queue keeps its own backoff by default')
+  t.equal(loadConfig({ JOB_RETRY_DELAY_SECONDS_MAX: '1' }).jobs.retryDelaySecondsMax, 1)
+  t.equal((t.throws(() => loadConfig({ JOB_RETRY_DELAY_SECONDS_MAX: '0' })) as ConfigError).variable, 'JOB_RETRY_DELAY_SECONDS_MAX')
 })
 
 t.test('WEBHOOK_SECRET_KEY: a sandbox default, required and exactly 32 bytes outside sandbox mode, never echoed', async (t) => {

@@ -97,9 +97,9 @@ export class PgBossJobEngine implements JobEngine {
       }
       const settings = {
         retryLimit: queue.retryLimit,
-        retryDelay: queue.retryDelay,
+        retryDelay: Math.min(queue.retryDelay, this.#settings.retryDelaySecondsMax ?? Infinity),
         retryBackoff: queue.retryBackoff,
-        retryDelayMax: queue.retryDelayMax,
+        retryDelayMax: Math.min(queue.retryDelayMax, this.#settings.retryDelaySecondsMax ?? Infinity),
         expireInSeconds: Math.min(queue.expireInSeconds, this.#settings.expireSecondsMax ?? Infinity),
         deadLetter: queue.deadLetter,
         // A new job wakes an idle worker at once (LISTEN/NOTIFY, in-process on PGlite); polling stays the

@@ -47,6 +47,8 @@ export async function childGateway(
     RATE_LIMIT_SCALE: '1000',
     JOB_POLL_INTERVAL_MS: '500',
     JOB_EXPIRE_SECONDS_MAX: '10',
+    // A killed instance's jobs are retried a second after they expire, not after their queue's backoff (30 s for webhooks).
+    JOB_RETRY_DELAY_SECONDS_MAX: '1',
     ...(serverDatabase ? { DATABASE_URL: serverDatabase.url } : { DATA_DIR: dataDir! }),
     ...options.env,
   }
