@@ -99,13 +99,14 @@ export interface NotificationStreamSettings {
 }
 
 /**
- * Callbacks can be lost (INATRADE gives up after a few tries), so a scheduled job asks INATRADE
- * about forwarded permits that have not moved for `reconcileAfterMs`, at most `reconcileBatch`
- * of them per run (every minute).
+ * Callbacks can be lost (INATRADE gives up after a few tries), so a job run every
+ * `reconcileIntervalMs` (once across instances) asks INATRADE about forwarded permits that have
+ * not moved for `reconcileAfterMs`, at most `reconcileBatch` of them per run.
  */
 export interface PermitJourneySettings {
   reconcileAfterMs: number
   reconcileBatch: number
+  reconcileIntervalMs: number
 }
 
 /**
@@ -125,6 +126,11 @@ export interface JobSettings {
    * over (a crashed or killed instance's jobs come back after it); undefined: each queue's own.
    */
   expireSecondsMax?: number
+  /**
+   * At most this many seconds between two attempts of a job (a killed instance's expired jobs
+   * included); undefined: each queue's own backoff (queues.ts), up to hours.
+   */
+  retryDelaySecondsMax?: number
 }
 
 /** Registration submissions an hour: per client IP, and per NIB (or NPWP without an NIB). */
@@ -328,6 +334,7 @@ function parseJobSettings(env: Env, server: boolean): JobSettings {
     // pg-boss polls no faster than every 500 ms.
     pollIntervalMs: parseInteger(env, 'JOB_POLL_INTERVAL_MS', 2000, 500, 600_000),
     expireSecondsMax: env.JOB_EXPIRE_SECONDS_MAX === undefined ? undefined : parseInteger(env, 'JOB_EXPIRE_SECONDS_MAX', 90, 10, 86_400),
+    retryDelaySecondsMax: env.JOB_RETRY_DELAY_SECONDS_MAX === undefined ? undefined : parseInteger(env, 'JOB_RETRY_DELAY_SECONDS_MAX', 60, 1, 86_400),
   }
 }
 
@@ -483,6 +490,7 @@ export function loadConfig(env: Env = process.env): Config {
     permits: {
       reconcileAfterMs: parseInteger(env, 'PERMIT_RECONCILE_AFTER_MS', 10 * 60_000, 1_000, 7 * 24 * 3_600_000),
       reconcileBatch: parseInteger(env, 'PERMIT_RECONCILE_BATCH', 100, 1, 10_000),
+      reconcileIntervalMs: parseInteger(env, 'PERMIT_RECONCILE_INTERVAL_MS', 60_000, 1_000, 24 * 3_600_000),
     },
     jobs: parseJobSettings(env, databaseUrl !== undefined),
     webhooks: parseWebhookSettings(env, sandbox),

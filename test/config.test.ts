@@ -136,11 +136,16 @@ t.test('pushed authorization requests are off unless OIDC_PAR=true', async (t) =
   t.equal(loadConfig({ OIDC_PAR: 'true' }).oidc.pushedAuthorizationRequests, true)
 })
 
-t.test('permit reconciliation: how long a permit may stay still, and how many are asked about per run', async (t) => {
-  t.same(loadConfig({}).permits, { reconcileAfterMs: 600_000, reconcileBatch: 100 })
-  t.same(loadConfig({ PERMIT_RECONCILE_AFTER_MS: '60000', PERMIT_RECONCILE_BATCH: '10' }).permits, { reconcileAfterMs: 60_000, reconcileBatch: 10 })
+t.test('permit reconciliation: how long a permit may stay still, how many are asked about per run, and how often it runs', async (t) => {
+  t.same(loadConfig({}).permits, { reconcileAfterMs: 600_000, reconcileBatch: 100, reconcileIntervalMs: 60_000 })
+  t.same(loadConfig({ PERMIT_RECONCILE_AFTER_MS: '60000', PERMIT_RECONCILE_BATCH: '10', PERMIT_RECONCILE_INTERVAL_MS: '2000' }).permits, {
+    reconcileAfterMs: 60_000,
+    reconcileBatch: 10,
+    reconcileIntervalMs: 2_000,
+  })
   const error = t.throws(() => loadConfig({ PERMIT_RECONCILE_AFTER_MS: '10' })) as ConfigError
   t.equal(error.variable, 'PERMIT_RECONCILE_AFTER_MS')
+  t.equal((t.throws(() => loadConfig({ PERMIT_RECONCILE_INTERVAL_MS: '500' })) as ConfigError).variable, 'PERMIT_RECONCILE_INTERVAL_MS')
 })
 
 t.test('obligation reminders: OBLIGATION_REMINDER_DAYS days before a deadline, 3 by default, validated', async (t) => {
@@ -163,6 +168,9 @@ t.test('job engine: workers on, small concurrency on the embedded database, larg
   t.equal(loadConfig({}).jobs.expireSecondsMax, undefined, 'each queue keeps its own expiry by default')
   t.equal(loadConfig({ JOB_EXPIRE_SECONDS_MAX: '15' }).jobs.expireSecondsMax, 15)
   t.equal((t.throws(() => loadConfig({ JOB_EXPIRE_SECONDS_MAX: '5' })) as ConfigError).variable, 'JOB_EXPIRE_SECONDS_MAX', 'an attempt gets at least 10 s')
+  t.equal(loadConfig({}).jobs.retryDelaySecondsMax, undefined, 'each queue keeps its own backoff by default')
+  t.equal(loadConfig({ JOB_RETRY_DELAY_SECONDS_MAX: '1' }).jobs.retryDelaySecondsMax, 1)
+  t.equal((t.throws(() => loadConfig({ JOB_RETRY_DELAY_SECONDS_MAX: '0' })) as ConfigError).variable, 'JOB_RETRY_DELAY_SECONDS_MAX')
 })
 
 t.test('WEBHOOK_SECRET_KEY: a sandbox default, required and exactly 32 bytes outside sandbox mode, never echoed', async (t) => {

@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { freePort } from './helpers/app.ts'
+import { freePort } from './helpers/live-gateway.ts'
 
 const SERVER = new URL('../src/server.ts', import.meta.url).pathname
 

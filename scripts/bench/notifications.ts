@@ -11,7 +11,6 @@
  * Floors: f ≥ 0.5× r; b1 ≥ 0.9× b0. Before each round of b0 and b1 everything the previous
  * round left (forwarding, fan-out, deliveries) is finished, so no case pays for another's work.
  */
-import { createServer } from 'node:net'
 import type pg from 'pg'
 import { Webhook } from 'standardwebhooks'
 import { fmtMicros, fmtRate, fmtRatio, markdownTable, verdict } from './format.ts'
@@ -22,6 +21,7 @@ import { CALLBACK_SECRET, gatewayEnv, processCpuSeconds, submit, tokenFor, type 
 import { measureInterleaved, type RoundCase } from './rounds.ts'
 import type { Server, startServer } from './servers.ts'
 import { openSession } from './session.ts'
+import { freePort } from '../../test/helpers/live-gateway.ts'
 import { sampleSubmission as submissionBody } from '../../test/helpers/permit-submission.ts'
 
 const SECONDS = Math.max(1, Number(process.env.BENCH_SECONDS ?? 3) || 3)
@@ -37,14 +37,6 @@ const PERMIT_EVENTS = ['permit.submitted', 'permit.forwarded', 'permit.received'
 interface Named extends RoundCase {
   id: string
   label: string
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 interface CreatedWebhook {

@@ -24,6 +24,7 @@ import type { BenchPart } from './part.ts'
 import { measureInterleaved, type RoundCase } from './rounds.ts'
 import type { Server, startServer } from './servers.ts'
 import { openSession } from './session.ts'
+import { testOrganisation } from '../../test/helpers/live-gateway.ts'
 // The same valid submission the tests send (an import approval for sugar, PI-GULA).
 import { sampleSubmission as submissionBody } from '../../test/helpers/permit-submission.ts'
 
@@ -45,21 +46,7 @@ export interface Gateway {
 }
 
 export async function tokenFor(gateway: Server, scope = 'permits:read permits:write'): Promise<string> {
-  const created = await json(`${gateway.url}/v1/sandbox/test-organisations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ nib: NIB }),
-    expect: 201,
-  })
-  const inhouse = (created.clients as { kind: string; clientId: string; clientSecret: string }[]).find((client) => client.kind === 'inhouse')!
-  const basic = `Basic ${Buffer.from(`${encodeURIComponent(inhouse.clientId)}:${encodeURIComponent(inhouse.clientSecret)}`).toString('base64')}`
-  const tokens = await json(`${gateway.url}/oidc/token`, {
-    method: 'POST',
-    headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
-    expect: 200,
-  })
-  return tokens.access_token as string
+  return (await testOrganisation(gateway.url, NIB, scope)).token
 }
 
 export async function submit(gateway: Gateway, clientReference: string): Promise<{ id: string }> {

@@ -20,10 +20,10 @@ import pg from 'pg'
 import { fmtMiB, fmtMicros, fmtRate, fmtRatio, markdownTable, verdict } from './format.ts'
 import { requireWrk, type LoadRequest } from './load.ts'
 import { measureInterleaved, type RoundFigures } from './rounds.ts'
-import { json } from './http.ts'
 import type { BenchPart } from './part.ts'
 import type { MemoryFigures } from './child-ipc.ts'
 import { startServer, type Server } from './servers.ts'
+import { testOrganisation } from '../../test/helpers/live-gateway.ts'
 
 const SECONDS = Math.max(1, Number(process.env.BENCH_SECONDS ?? 3) || 3)
 const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUNDS ?? 3) || 3)
@@ -76,23 +76,9 @@ const TOKEN_FORM = 'grant_type=client_credentials&scope=org%3Aread'
 
 /** A test organisation with its machine clients, users enough for a page of 20, and a token. */
 export async function seedGateway(gateway: Server): Promise<GatewayFixture> {
-  const created = await json(`${gateway.url}/v1/sandbox/test-organisations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ nib: '8120000000001' }),
-    expect: 201,
-  })
-  const organisationId = (created.organisation as { id: string }).id
-  const inhouse = (created.clients as { kind: string; clientId: string; clientSecret: string }[]).find((client) => client.kind === 'inhouse')!
-  await gateway.seedUsers(organisationId, ORGANISATION_USERS - 1)
-  const basic = `Basic ${Buffer.from(`${encodeURIComponent(inhouse.clientId)}:${encodeURIComponent(inhouse.clientSecret)}`).toString('base64')}`
-  const tokens = await json(`${gateway.url}/oidc/token`, {
-    method: 'POST',
-    headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-    body: TOKEN_FORM,
-    expect: 200,
-  })
-  return { organisationId, token: tokens.access_token as string, basic }
+  const fixture = await testOrganisation(gateway.url, '8120000000001', 'org:read')
+  await gateway.seedUsers(fixture.organisationId, ORGANISATION_USERS - 1)
+  return fixture
 }
 
 function casesFor(variant: Variant, baseline: Server, gateway: Server, fixture: GatewayFixture): Case[] {

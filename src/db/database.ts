@@ -80,7 +80,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
   await pglite.waitReady
   // Parameterised queries are prepared once per instance (pglite-prepared.ts says why).
   const preparing = preparingPGlite(pglite)
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: preparing as unknown as PGlite }) })
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: preparing }) })
   return {
     db,
     kind: 'embedded',

@@ -97,9 +97,9 @@ export class PgBossJobEngine implements JobEngine {
       }
       const settings = {
         retryLimit: queue.retryLimit,
-        retryDelay: queue.retryDelay,
+        retryDelay: Math.min(queue.retryDelay, this.#settings.retryDelaySecondsMax ?? Infinity),
         retryBackoff: queue.retryBackoff,
-        retryDelayMax: queue.retryDelayMax,
+        retryDelayMax: Math.min(queue.retryDelayMax, this.#settings.retryDelaySecondsMax ?? Infinity),
         expireInSeconds: Math.min(queue.expireInSeconds, this.#settings.expireSecondsMax ?? Infinity),
         deadLetter: queue.deadLetter,
         // A new job wakes an idle worker at once (LISTEN/NOTIFY, in-process on PGlite); polling stays the
@@ -121,6 +121,7 @@ export class PgBossJobEngine implements JobEngine {
       startAfter: options.startAfter,
       // A `short` queue treats every keyless job as one key: a fresh key keeps them apart.
       singletonKey: options.singletonKey ?? crypto.randomUUID(),
+      singletonSeconds: options.singletonSeconds,
     })
   }
 
@@ -129,7 +130,7 @@ export class PgBossJobEngine implements JobEngine {
     if (jobs.length === 0) return
     await this.boss.insert(
       queue,
-      jobs.map(({ data, options = {} }) => ({ data, startAfter: options.startAfter, singletonKey: options.singletonKey ?? crypto.randomUUID() })),
+      jobs.map(({ data, options = {} }) => ({ data, startAfter: options.startAfter, singletonKey: options.singletonKey ?? crypto.randomUUID(), singletonSeconds: options.singletonSeconds })),
       { db: fromKysely(executor as unknown as KyselyTransactionLike) },
     )
   }
@@ -144,7 +145,7 @@ export class PgBossJobEngine implements JobEngine {
         return { rows: [{ id: 'folded' }] }
       },
     }
-    await this.boss.send(queue, data, { db: capture, startAfter: options.startAfter, singletonKey: options.singletonKey ?? crypto.randomUUID() })
+    await this.boss.send(queue, data, { db: capture, startAfter: options.startAfter, singletonKey: options.singletonKey ?? crypto.randomUUID(), singletonSeconds: options.singletonSeconds })
     return captured && splitJobInsert(captured.text, captured.values)
   }
 
@@ -305,7 +306,7 @@ export function splitJobInsert(text: string, values: unknown[]): JobInsertStatem
 
 function bossOptions(database: DatabaseHandle, settings: JobSettings): ConstructorOptions {
   const common: ConstructorOptions = { schema: JOBS_SCHEMA, useListenNotify: true, instanceName: 'insw-gateway', ...expiryChecks(settings) }
-  if (database.pglite) return { ...common, db: fromPglite(database.pglite as unknown as Parameters<typeof fromPglite>[0]), backend: 'pglite' }
+  if (database.pglite) return { ...common, db: fromPglite(database.pglite), backend: 'pglite' }
   if (database.connectionString) return { ...common, connectionString: database.connectionString, max: 4, application_name: 'insw-gateway-jobs' }
   throw new Error('the job engine needs an embedded database or a DATABASE_URL')
 }

@@ -56,7 +56,7 @@ export const QUEUES = {
   mailDeliver: policy('mail.deliver', { retryLimit: 11, retryDelay: 30, retryDelayMax: 60 * 60, expireInSeconds: 120 }),
   /** `{ permitId }`: forward a submitted permit to INATRADE (its idempotency key makes a repeat harmless). */
   permitForward: { ...policy('permit.forward', { retryLimit: 8, retryDelay: 5, retryDelayMax: 10 * 60, expireInSeconds: 90 }), notify: false },
-  /** `{}`: a sweep, fired every minute by a pg-boss schedule: ask INATRADE about the permits whose callbacks have gone quiet. */
+  /** `{}`: a sweep, once per PERMIT_RECONCILE_INTERVAL_MS across instances (permits/jobs.ts): ask INATRADE about the permits whose callbacks have gone quiet. */
   permitReconcile: policy('permit.reconcile', { retryLimit: 5, retryDelay: 30, retryDelayMax: 15 * 60, expireInSeconds: 90 }),
   /** `{ permitId }`: tell INATRADE a permit was cancelled before a decision. */
   permitCancel: policy('permit.cancel', { retryLimit: 8, retryDelay: 5, retryDelayMax: 10 * 60, expireInSeconds: 90 }),

@@ -13,6 +13,11 @@ export interface SendOptions {
   startAfter?: Date
   /** At most one queued job with this key (pg-boss singletonKey). */
   singletonKey?: string
+  /**
+   * With `singletonKey`: at most one job of the key per period of this many seconds, whatever its
+   * state (pg-boss singletonSeconds), so a periodic job that every instance sends runs once a period.
+   */
+  singletonSeconds?: number
 }
 
 export interface JobContext {

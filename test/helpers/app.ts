@@ -12,6 +12,7 @@ import { sandboxFederation } from '../../src/sandbox/federation.ts'
 import { startSandbox } from '../../src/sandbox/start-sandbox.ts'
 import { createUpstreams, type Upstreams } from '../../src/upstreams/index.ts'
 import { openTestDatabase, type TestDatabase } from './database.ts'
+import { freePort } from './live-gateway.ts'
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -76,19 +77,6 @@ export async function buildTestApp(
   const app = await buildApp({ config, logger, database: context.database.handle, upstreams: context.upstreams, upstreamUrls: { ossUrl, djpUrl, inatradeUrl } })
   t.teardown(() => app.close())
   return app
-}
-
-/** A free loopback port, for apps whose public URL (the OIDC issuer) must be known before they listen. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net')
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** The app listening on a real socket at its public URL (OIDC flows need real HTTP). */

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Sandbox } from '../../src/sandbox/start-sandbox.ts'
-import { freePort } from './app.ts'
 import { createServerDatabase } from './database.ts'
+import { freePort, testOrganisation } from './live-gateway.ts'
 
 const root = path.resolve(import.meta.dirname, '../..')
 
@@ -47,6 +47,8 @@ export async function childGateway(
     RATE_LIMIT_SCALE: '1000',
     JOB_POLL_INTERVAL_MS: '500',
     JOB_EXPIRE_SECONDS_MAX: '10',
+    // A killed instance's jobs are retried a second after they expire, not after their queue's backoff (30 s for webhooks).
+    JOB_RETRY_DELAY_SECONDS_MAX: '1',
     ...(serverDatabase ? { DATABASE_URL: serverDatabase.url } : { DATA_DIR: dataDir! }),
     ...options.env,
   }
@@ -90,21 +92,8 @@ export async function childGateway(
     post,
     get: <T>(pathname: string, headers: Record<string, string> = {}) => steady(async () => (await (await fetch(`${origin}${pathname}`, { headers })).json()) as T),
     async organisation(nib, scope) {
-      const created = await steady(() => post('/v1/sandbox/test-organisations', { nib }))
-      if (created.status !== 201) throw new Error(`no test organisation: ${JSON.stringify(created.body)}`)
-      const inhouse = (created.body.clients as { kind: string; clientId: string; clientSecret: string }[]).find((client) => client.kind === 'inhouse')!
-      const response = await steady(() =>
-        fetch(`${origin}/oidc/token`, {
-          method: 'POST',
-          headers: {
-            authorization: `Basic ${Buffer.from(`${encodeURIComponent(inhouse.clientId)}:${encodeURIComponent(inhouse.clientSecret)}`).toString('base64')}`,
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-          body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
-        }),
-      )
-      const token = ((await response.json()) as { access_token: string }).access_token
-      return { organisationId: (created.body.organisation as { id: string }).id, token }
+      const { organisationId, token } = await testOrganisation(origin, nib, scope, (input, init) => steady(() => fetch(input, init)))
+      return { organisationId, token }
     },
   }
 }

@@ -6,7 +6,8 @@ import t from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { deleteExpiredOidcPayloads } from '../../src/identity/adapter.ts'
 import { generateSigningKey } from '../../src/identity/keys.ts'
-import { freePort, setupTestContext, testConfig } from '../helpers/app.ts'
+import { setupTestContext, testConfig } from '../helpers/app.ts'
+import { freePort } from '../helpers/live-gateway.ts'
 import { machineClient } from '../helpers/oidc.ts'
 
 const context = await setupTestContext(t)

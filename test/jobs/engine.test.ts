@@ -206,3 +206,13 @@ t.test('sendMany enqueues in the caller\'s transaction, in one statement, skippi
   await drainQueue(app, 'test.held')
   t.ok([90, 93, 95].every((n) => heldRuns.includes(n)) && !heldRuns.includes(91) && !heldRuns.includes(94))
 })
+
+t.test('a singleton period keeps a job that every instance sends to one per period, whatever became of it', async (t) => {
+  // A day: the test does not straddle two periods.
+  const periodic = { singletonKey: 'periodic', singletonSeconds: 86_400 }
+  t.ok(await app.jobs.send(app.db, 'test.ok', { n: 700 }, periodic), 'the period\'s first job')
+  await drainQueue(app, 'test.ok')
+  t.equal(await app.jobs.send(app.db, 'test.ok', { n: 701 }, periodic), null, 'refused after it ran: the period had its job')
+  t.ok(await app.jobs.send(app.db, 'test.ok', { n: 702 }, { singletonKey: 'periodic' }), 'without a period the key only holds while a job waits')
+  await drainQueue(app, 'test.ok')
+})

@@ -8,6 +8,7 @@
 import t from 'tap'
 import { createActiveUser, createGroup, createOrg, api, setupRbacTest, userToken } from '../helpers/orgs.ts'
 import { fanOutPermitEvents } from '../../src/modules/notifications/fanout.ts'
+import { insertNotification } from '../../src/modules/notifications/repository.ts'
 import { recordingJobs } from '../helpers/permits.ts'
 import { permitNews, setContacts } from './helpers.ts'
 
@@ -31,21 +32,18 @@ await setContacts(db, blindUser, { channels: ['email', 'sms'], language: 'id', m
 const first = await permitNews(db, '8120000000001', 'forwarded')
 const second = await permitNews(db, '8120000000001', 'rejected')
 const third = await permitNews(db, '8120000000001', 'approved')
-const general = await db
-  .insertInto('notifications')
-  .values({
-    organisation_id: orgA.orgId,
-    menu_code: null,
-    type: 'webhook.disabled',
-    subject_type: 'webhook',
-    subject_id: '0b6f7c43-4c8a-4d3e-9f7e-3a8c2d1e5f60',
-    source: 'test:general',
-    title: JSON.stringify({ en: 'Webhook disabled', id: 'Webhook dinonaktifkan' }),
-    body: JSON.stringify({ en: 'It failed for three days.', id: 'Gagal selama tiga hari.' }),
-    occurred_at: new Date(),
-  })
-  .returning('id')
-  .executeTakeFirstOrThrow()
+const general = (await insertNotification(db, {
+  organisationId: orgA.orgId,
+  menuCode: null,
+  type: 'webhook.disabled',
+  subjectType: 'webhook',
+  subjectId: '0b6f7c43-4c8a-4d3e-9f7e-3a8c2d1e5f60',
+  source: 'test:general',
+  title: { en: 'Webhook disabled', id: 'Webhook dinonaktifkan' },
+  body: { en: 'It failed for three days.', id: 'Gagal selama tiga hari.' },
+  data: {},
+  occurredAt: new Date(),
+}))!
 const theirs = await permitNews(db, '8120000000010', 'forwarded')
 
 const ids = (response: { json(): { items: { id: string }[] } }) => response.json().items.map((item) => item.id)

@@ -8,7 +8,8 @@ import { buildApp } from '../../src/app.ts'
 import { QUEUE_POLICIES } from '../../src/jobs/queues.ts'
 import { FORWARD_QUEUE } from '../../src/modules/permits/journey-deps.ts'
 import { forwardingKey } from '../../src/modules/permits/forwarding.ts'
-import { freePort, setupTestContext, testConfig } from '../helpers/app.ts'
+import { setupTestContext, testConfig } from '../helpers/app.ts'
+import { freePort } from '../helpers/live-gateway.ts'
 import { deliveredCount, eventsOf, insertPermit, permitOf, setInatradeMode } from '../helpers/permits.ts'
 
 const context = await setupTestContext(t)

@@ -18,6 +18,7 @@ import type { JobEngine } from '../../jobs/types.ts'
 import { permitEventsUrl, permitUrl } from '../permits/views.ts'
 import { isNotifiedStatus, permitTexts, type EventType } from './catalogue.ts'
 import { queueNotificationMessages } from './channels.ts'
+import { insertNotifications, type NewNotification } from './repository.ts'
 
 export const WEBHOOK_DELIVER_QUEUE = QUEUES.webhookDeliver.name
 
@@ -106,8 +107,8 @@ export async function fanOutPermitEvents(deps: FanOutDeps, limit = 500): Promise
     const news = events.filter((event) => isNotifiedStatus(event.status_to))
     const organisations = new Set(news.map((event) => event.organisation_id))
     if (news.length > 0) {
-      const written = await insertNotifications(trx, deps, news)
-      // Email and SMS by each reader's choice, with the notifications (channels.ts).
+      const written = await insertNotifications(trx, notificationsOf(deps, news))
+      // Email and SMS by each reader's choice, with the notifications actually written (a repeated pass writes none; channels.ts).
       await queueNotificationMessages(trx, deps.jobs, written)
       await insertDeliveries(trx, deps, news)
     }
@@ -124,30 +125,19 @@ function typeOf(event: EventRow): EventType {
   return `permit.${event.status_to}` as EventType
 }
 
-/** Returns the notifications actually written: a repeat (same source) is neither written nor returned. */
-async function insertNotifications(trx: Transaction<Database>, deps: FanOutDeps, news: EventRow[]) {
-  return trx
-    .insertInto('notifications')
-    .values(
-      news.map((event) => {
-        const texts = permitTexts(event.status_to as Parameters<typeof permitTexts>[0], { ref: event.reference_number, reason: event.decision_reason })
-        return {
-          organisation_id: event.organisation_id,
-          menu_code: deps.menuOfPermitType(event.permit_type),
-          type: typeOf(event),
-          subject_type: 'permit' as const,
-          subject_id: event.permit_id,
-          source: `permit_event:${event.id}`,
-          title: JSON.stringify(texts.title),
-          body: JSON.stringify(texts.body),
-          data: JSON.stringify((permitEventPayload(event, typeOf(event)) as { data: unknown }).data),
-          occurred_at: event.occurred_at,
-        }
-      }),
-    )
-    .onConflict((oc) => oc.column('source').doNothing())
-    .returning(['organisation_id', 'menu_code', 'type', 'title', 'body', 'occurred_at'])
-    .execute()
+/** The notification of each status change. */
+function notificationsOf(deps: FanOutDeps, news: EventRow[]): NewNotification[] {
+  return news.map((event) => ({
+    organisationId: event.organisation_id,
+    menuCode: deps.menuOfPermitType(event.permit_type),
+    type: typeOf(event),
+    subjectType: 'permit',
+    subjectId: event.permit_id,
+    source: `permit_event:${event.id}`,
+    ...permitTexts(event.status_to as Parameters<typeof permitTexts>[0], { ref: event.reference_number, reason: event.decision_reason }),
+    data: (permitEventPayload(event, typeOf(event)) as { data: Record<string, unknown> }).data,
+    occurredAt: event.occurred_at,
+  }))
 }
 
 /**

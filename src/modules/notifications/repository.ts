@@ -1,11 +1,12 @@
 /**
- * Notification reads and read state. A user's read state is a mark (everything up to
+ * Notification writes, reads and read state. A user's read state is a mark (everything up to
  * `read_up_to` is read) plus single reads above it: "read all" is one row, never one per
  * notification, and single reads below the mark are deleted as the mark passes them.
  */
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { LocalisedText, NotificationSubject } from '../../db/tables/notifications.ts'
+import type { WrittenNotification } from './channels.ts'
 import { visibleTo, type NotificationReader } from './reader.ts'
 
 export interface NotificationRow {
@@ -22,6 +23,56 @@ export interface NotificationRow {
 }
 
 type Db = Kysely<Database>
+
+/** A notification to write: what it is about, in both languages, and who reads it. */
+export interface NewNotification {
+  organisationId: string
+  /** Readers need View on it; null: every member of the organisation. */
+  menuCode: string | null
+  type: string
+  subjectType: NotificationSubject
+  subjectId: string
+  /** What it was made from (`permit_event:<id>`...), unique: a repeat is not written. */
+  source: string
+  title: LocalisedText
+  body: LocalisedText
+  data: Record<string, unknown>
+  occurredAt: Date
+}
+
+/**
+ * Writes notifications (in the caller's transaction, with the change they report) and returns
+ * those actually written: a repeat (same source) is neither written nor returned, which is what
+ * makes the fan-out and every other writer idempotent.
+ */
+export async function insertNotifications(db: Db, notifications: NewNotification[]): Promise<(WrittenNotification & { id: number })[]> {
+  if (notifications.length === 0) return []
+  return db
+    .insertInto('notifications')
+    .values(
+      notifications.map((notification) => ({
+        organisation_id: notification.organisationId,
+        menu_code: notification.menuCode,
+        type: notification.type,
+        subject_type: notification.subjectType,
+        subject_id: notification.subjectId,
+        source: notification.source,
+        title: JSON.stringify(notification.title),
+        body: JSON.stringify(notification.body),
+        data: JSON.stringify(notification.data),
+        occurred_at: notification.occurredAt,
+      })),
+    )
+    .onConflict((oc) => oc.column('source').doNothing())
+    .returning(['id', 'organisation_id', 'menu_code', 'type', 'title', 'body', 'occurred_at'])
+    .execute()
+}
+
+/** One notification (insertNotifications); undefined when its source was already written. */
+export async function insertNotification(db: Db, notification: NewNotification): Promise<(WrittenNotification & { id: number }) | undefined> {
+  const [written] = await insertNotifications(db, [notification])
+  return written
+}
 
 export async function readMark(db: Db, userId: string): Promise<number> {
   const row = await db.selectFrom('notification_read_marks').select('read_up_to').where('user_id', '=', userId).executeTakeFirst()

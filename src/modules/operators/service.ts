@@ -23,6 +23,7 @@ import { normaliseTrackingNumber } from '../registration/tracking-number.ts'
 import type { OperatorRegistration } from './schemas.ts'
 import { grantAllMenus } from '../menus/service.ts'
 import { registrationApprovedTexts } from '../notifications/catalogue.ts'
+import { insertNotification } from '../notifications/repository.ts'
 
 /** Activation links live three days: approval is announced within a day, people read mail late. */
 export const ACTIVATION_TOKEN_TTL_MS = 72 * 60 * 60 * 1000
@@ -223,23 +224,18 @@ export async function approveRegistration(
         .set({ status: 'approved', organisation_id: organisation.id, user_id: user.id, decided_by: operator.id, decided_at: now, decision_reason: note ?? null, updated_at: now })
         .where('id', '=', registration.id)
         .execute()
-      const welcome = registrationApprovedTexts({ trackingNumber, organisation: organisation.name, username })
-      await trx
-        .insertInto('notifications')
-        .values({
-          organisation_id: organisation.id,
-          // Every member reads it (today the super admin alone).
-          menu_code: null,
-          type: 'registration.approved',
-          subject_type: 'registration',
-          subject_id: trackingNumber,
-          source: `registration_approved:${registration.id}`,
-          title: JSON.stringify(welcome.title),
-          body: JSON.stringify(welcome.body),
-          data: JSON.stringify({ trackingNumber, organisationId: organisation.id, superAdminUsername: username }),
-          occurred_at: now,
-        })
-        .execute()
+      await insertNotification(trx, {
+        organisationId: organisation.id,
+        // Every member reads it (today the super admin alone).
+        menuCode: null,
+        type: 'registration.approved',
+        subjectType: 'registration',
+        subjectId: trackingNumber,
+        source: `registration_approved:${registration.id}`,
+        ...registrationApprovedTexts({ trackingNumber, organisation: organisation.name, username }),
+        data: { trackingNumber, organisationId: organisation.id, superAdminUsername: username },
+        occurredAt: now,
+      })
       await registrations.insertEvent(trx, {
         registrationId: registration.id,
         event: 'approved',

@@ -1,7 +1,7 @@
 /**
  * The handlers of `permit.forward`, `permit.cancel` and `permit.reconcile` on the one job engine,
- * the reconciliation's schedule (every minute) and the hourly sweep of expired idempotency keys
- * (pg-boss cron: one firing across instances).
+ * the reconciliation's period (PERMIT_RECONCILE_INTERVAL_MS, one run per period across instances)
+ * and the hourly sweep of expired idempotency keys (pg-boss cron: one firing across instances).
  * Register after the db, upstreams, permit-types and jobs plugins; the routes are journey-routes.ts.
  */
 import type { FastifyInstance } from 'fastify'
@@ -24,7 +24,6 @@ export const MAX_DEFERRED_ATTEMPTS = 20
 /** Forward jobs fetched and sent at once by one worker (INATRADE sees that many requests side by side). */
 export const FORWARD_BATCH_SIZE = 50
 
-export const RECONCILE_CRON = '* * * * *'
 export const IDEMPOTENCY_SWEEP_CRON = '17 * * * *'
 
 export function journeyDeps(app: FastifyInstance, options: PermitJourneyOptions): JourneyDeps {
@@ -63,9 +62,21 @@ export async function registerPermitJourneyJobs(app: FastifyInstance, options: P
     const deleted = await sweepIdempotencyKeys(app.db)
     if (deleted > 0) app.log.info({ deleted }, 'expired idempotency keys swept')
   })
-  // Upserts: every instance may declare them; pg-boss fires each once per period across all of them.
+  // Not a pg-boss schedule: its cron fires at most once a minute, and the kill tests want seconds.
+  // Every instance asks once a period; the job's singleton period keeps it to one run per period
+  // across all of them.
+  const intervalMs = options.config.permits.reconcileIntervalMs
+  const askForReconciliation = () =>
+    app.jobs
+      .send(app.db, RECONCILE_QUEUE, {}, { singletonKey: 'reconcile', singletonSeconds: Math.max(1, Math.round(intervalMs / 1000)) })
+      .catch((error: unknown) => app.log.error({ err: error }, 'permit reconciliation not queued; asking again next period'))
+  let reconcileTimer: NodeJS.Timeout | undefined
   app.addHook('onReady', async () => {
-    await app.jobEngine.boss.schedule(RECONCILE_QUEUE, RECONCILE_CRON, {})
+    // The every-minute schedule of earlier releases, replaced by the period above.
+    await app.jobEngine.boss.unschedule(RECONCILE_QUEUE)
+    // An upsert: every instance may declare it; pg-boss fires it once per period across all of them.
     await app.jobEngine.boss.schedule(QUEUES.idempotencySweep.name, IDEMPOTENCY_SWEEP_CRON, {})
+    reconcileTimer = setInterval(askForReconciliation, intervalMs).unref()
   })
+  app.addHook('onClose', async () => clearInterval(reconcileTimer))
 }

@@ -1,10 +1,10 @@
 /**
- * The `permit.reconcile` job (scheduled every minute): callbacks can be lost (INATRADE gives up
- * after a few tries, the gateway may have been down), so permits that have not moved for
- * PERMIT_RECONCILE_AFTER_MS are looked up at INATRADE and what it says is applied exactly as a
- * callback would be (applyInatradeReport: same rules, same events, actor system).
+ * The `permit.reconcile` job (every PERMIT_RECONCILE_INTERVAL_MS, jobs.ts): callbacks can be lost
+ * (INATRADE gives up after a few tries, the gateway may have been down), so permits that have not
+ * moved for PERMIT_RECONCILE_AFTER_MS are looked up at INATRADE and what it says is applied exactly
+ * as a callback would be (applyInatradeReport: same rules, same events, actor system).
  *
- * Fairness: a permit legitimately under review for days would otherwise be polled every minute
+ * Fairness: a permit legitimately under review for days would otherwise be polled every run
  * and, being the oldest, starve newer ones. Each poll touches `updated_at`, and a permit is polled
  * again only once `updated_at` is older than the threshold too: every stale permit is asked
  * about once per threshold period, oldest first, at most PERMIT_RECONCILE_BATCH per run.

@@ -14,6 +14,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import { QUEUES } from '../../jobs/queues.ts'
 import type { JobContext, JobEngine } from '../../jobs/types.ts'
+import { insertNotification } from '../notifications/repository.ts'
 import * as repo from './repository.ts'
 import type { SecretBox } from './secrets.ts'
 import type { AttemptResult, WebhookSender } from './sender.ts'
@@ -81,9 +82,9 @@ export async function deliverBatch(deps: DeliveryDeps, jobs: { data: DeliverJobD
   const work = await repo.lockedPendingWork(deps.db, jobs.map(({ data }) => data))
   const hooks = new Map(work.hooks.map((hook) => [hook.id, hook]))
   const waiting = work.waiting
-  const attempts: repo.AttemptRecord[] = []
+  /** Every attempt of the batch, with its endpoint: what is recorded, and which endpoints recovered. */
+  const attempts: (repo.AttemptRecord & { webhookId: string })[] = []
   const failures: { index: number; hook: repo.WebhookRow; result: AttemptResult; at: Date }[] = []
-  const deliveredTo = new Set<string>()
   const opened = new Map<string, string[]>()
   let next = 0
   const deliverPair = async (index: number) => {
@@ -101,12 +102,11 @@ export async function deliverBatch(deps: DeliveryDeps, jobs: { data: DeliverJobD
       }
       const at = deps.now()
       const result = await deps.sender.send(hook.url, { id: delivery.id, body: delivery.body, secrets })
-      attempts.push({ deliveryId: delivery.id, attemptedAt: at, ...result, state: result.outcome === 'delivered' ? 'delivered' : 'pending' })
+      attempts.push({ webhookId: hook.id, deliveryId: delivery.id, attemptedAt: at, ...result, state: result.outcome === 'delivered' ? 'delivered' : 'pending' })
       if (result.outcome !== 'delivered') {
         failures.push({ index, hook, result, at })
         return
       }
-      deliveredTo.add(hook.id)
     }
   }
   await Promise.all(
@@ -115,7 +115,9 @@ export async function deliverBatch(deps: DeliveryDeps, jobs: { data: DeliverJobD
     }),
   )
   await repo.recordAttempts(deps.db, attempts)
-  const recovered = [...deliveredTo].filter((id) => hooks.get(id)!.failing_since && !failures.some((failure) => failure.hook.id === id))
+  // An endpoint tried in this batch that failed nowhere took a message (a pair stops at its first
+  // failure): its failing period, if any, is over.
+  const recovered = [...new Set(attempts.map((attempt) => attempt.webhookId))].filter((id) => hooks.get(id)!.failing_since && !failures.some((failure) => failure.hook.id === id))
   if (recovered.length > 0) await deps.db.updateTable('webhooks').set({ failing_since: null }).where('id', 'in', recovered).execute()
   const outcomes: (Error | undefined)[] = jobs.map(() => undefined)
   for (const failure of failures) {
@@ -169,23 +171,17 @@ export async function disableEndpoint(deps: Pick<DeliveryDeps, 'db' | 'jobs'>, h
       timestamp: now.toISOString(),
       data: { webhookId: hook.id, url: hook.url, reason, failingSince: failingSince.toISOString(), disabledAt: now.toISOString() },
     }
-    const texts = webhookDisabledTexts({ url: hook.url, hours })
-    await trx
-      .insertInto('notifications')
-      .values({
-        organisation_id: hook.organisation_id,
-        menu_code: 'API_CATALOGUE',
-        type: 'webhook.disabled',
-        subject_type: 'webhook',
-        subject_id: hook.id,
-        source,
-        title: JSON.stringify(texts.title),
-        body: JSON.stringify(texts.body),
-        data: JSON.stringify(payload.data),
-        occurred_at: now,
-      })
-      .onConflict((oc) => oc.column('source').doNothing())
-      .execute()
+    await insertNotification(trx, {
+      organisationId: hook.organisation_id,
+      menuCode: 'API_CATALOGUE',
+      type: 'webhook.disabled',
+      subjectType: 'webhook',
+      subjectId: hook.id,
+      source,
+      ...webhookDisabledTexts({ url: hook.url, hours }),
+      data: payload.data,
+      occurredAt: now,
+    })
     const others = await trx
       .selectFrom('webhooks')
       .select('id')
