@@ -12,6 +12,8 @@ import type { LocalisedText } from '../../db/tables/notifications.ts'
 import { QUEUES } from '../../jobs/queues.ts'
 import type { JobEngine } from '../../jobs/types.ts'
 import type { ComplianceEventType } from '../notifications/catalogue.ts'
+import { queueNotificationMessages } from '../notifications/channels.ts'
+import { insertNotification } from '../notifications/repository.ts'
 
 export const COMPLIANCE_MENU = 'PELAPORAN_REALISASI'
 
@@ -38,21 +40,20 @@ export async function publishComplianceEvent(trx: Transaction<Database>, jobs: P
     .returning('compliance_sequence')
     .executeTakeFirstOrThrow()
   const data = { organisationId: event.organisationId, sequence, ...event.data, links: { compliance: '/v1/compliance', obligations: '/v1/obligations' } }
-  await trx
-    .insertInto('notifications')
-    .values({
-      organisation_id: event.organisationId,
-      menu_code: COMPLIANCE_MENU,
-      type: event.type,
-      subject_type: 'compliance',
-      subject_id: event.subjectId,
-      source: event.source,
-      title: JSON.stringify(event.texts.title),
-      body: JSON.stringify(event.texts.body),
-      data: JSON.stringify(data),
-      occurred_at: event.occurredAt,
-    })
-    .execute()
+  const written = await insertNotification(trx, {
+    organisationId: event.organisationId,
+    menuCode: COMPLIANCE_MENU,
+    type: event.type,
+    subjectType: 'compliance',
+    subjectId: event.subjectId,
+    source: event.source,
+    title: event.texts.title,
+    body: event.texts.body,
+    data,
+    occurredAt: event.occurredAt,
+  })
+  // Email and SMS by each reader's chosen channels, as for permit events.
+  if (written) await queueNotificationMessages(trx, jobs, [written])
   const hooks = await trx
     .selectFrom('webhooks')
     .select('id')
