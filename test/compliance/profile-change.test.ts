@@ -5,23 +5,14 @@
  * change, and freezes nothing.
  */
 import t from 'tap'
-import { buildTestApp, setupTestContext } from '../helpers/app.ts'
-import { issuePermit } from '../helpers/compliance.ts'
+import { issuePermit, operatorToken, setupComplianceTest, wib } from '../helpers/compliance.ts'
 import { api, createOrg } from '../helpers/orgs.ts'
-import { tokenMinter } from '../helpers/tokens.ts'
 
-const context = await setupTestContext(t)
-const app = await buildTestApp(t, context)
-await app.ready()
-const db = context.database.handle.db
-const minter = tokenMinter(app)
-const created = (await app.inject({ method: 'POST', url: '/v1/sandbox/test-operators', payload: {} })).json()
-const operatorId = (await db.selectFrom('users').select('id').where('username', '=', created.username).executeTakeFirstOrThrow()).id
-const operator = minter.forUser(operatorId, { scope: 'openid registrations:read registrations:write' })
+const { context, app, db, minter } = await setupComplianceTest(t)
+const operator = await operatorToken(app, db, minter)
 const NIB = '8120000000001'
 const org = await createOrg(app, NIB)
 const admin = minter.forUser(org.superAdmin.userId, { orgId: org.orgId, scope: 'openid org:read org:admin reports:read' })
-const wib = (local: string) => new Date(`${local}+07:00`)
 t.teardown(() => fetch(`${context.sandbox.ossUrl}/__sandbox/reset`, { method: 'POST' }))
 
 async function renameAtOss(name: string, at: string) {

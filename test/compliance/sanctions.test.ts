@@ -8,24 +8,15 @@
  */
 import t from 'tap'
 import { evaluateCompliance } from '../../src/modules/compliance/evaluation.ts'
-import { buildTestApp, setupTestContext } from '../helpers/app.ts'
-import { issuePermit } from '../helpers/compliance.ts'
+import { issuePermit, operatorToken, setupComplianceTest, wib } from '../helpers/compliance.ts'
 import { api, createOrg } from '../helpers/orgs.ts'
 import { sampleSubmission } from '../helpers/permit-submission.ts'
-import { tokenMinter } from '../helpers/tokens.ts'
 import { startReceiver, verify } from '../helpers/webhook-receiver.ts'
 
-const context = await setupTestContext(t)
-const app = await buildTestApp(t, context)
-await app.ready()
-const db = context.database.handle.db
-const minter = tokenMinter(app)
-const wib = (local: string) => new Date(`${local}+07:00`)
+const { app, db, minter } = await setupComplianceTest(t)
 const DAY = 86_400_000
 
-const created = (await app.inject({ method: 'POST', url: '/v1/sandbox/test-operators', payload: {} })).json()
-const operatorId = (await db.selectFrom('users').select('id').where('username', '=', created.username).executeTakeFirstOrThrow()).id
-const operator = minter.forUser(operatorId, { scope: 'openid registrations:read registrations:write' })
+const operator = await operatorToken(app, db, minter)
 
 async function organisation(nib: string) {
   const org = await createOrg(app, nib)

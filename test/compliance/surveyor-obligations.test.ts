@@ -6,22 +6,15 @@
  */
 import t from 'tap'
 import { evaluateCompliance } from '../../src/modules/compliance/evaluation.ts'
-import { buildTestApp, setupTestContext } from '../helpers/app.ts'
-import { issuePermit } from '../helpers/compliance.ts'
+import { issuePermit, setupComplianceTest, wib } from '../helpers/compliance.ts'
 import { api, createOrg } from '../helpers/orgs.ts'
-import { tokenMinter } from '../helpers/tokens.ts'
 import { clientToken } from '../permits/helpers.ts'
 
-const context = await setupTestContext(t)
-const app = await buildTestApp(t, context)
-await app.ready()
-const db = context.database.handle.db
-const minter = tokenMinter(app)
+const { app, db, minter } = await setupComplianceTest(t)
 const owner = await createOrg(app, '8120000000001')
 const surveyorOrg = await createOrg(app, '8120000000011')
 const surveyor = clientToken(minter, surveyorOrg, 'surveyor', 'permits:read reports:read reports:write')
 const holder = minter.forUser(owner.superAdmin.userId, { orgId: owner.orgId, scope: 'openid reports:read' })
-const wib = (local: string) => new Date(`${local}+07:00`)
 const DAY = 86_400_000
 
 await app.businessClock.setOffset(wib('2026-10-01T09:00:00').getTime() - Date.now())

@@ -8,7 +8,9 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../src/db/schema.ts'
 import { handleInatradeCallback } from '../../src/modules/permits/callbacks.ts'
 import { licenceSettings } from '../../src/modules/permits/journey-deps.ts'
+import { buildTestApp, setupTestContext } from './app.ts'
 import { insertPermit } from './permits.ts'
+import { tokenMinter, type TokenMinter } from './tokens.ts'
 
 export interface IssueOptions {
   nib: string
@@ -52,4 +54,22 @@ export async function issuePermit(app: FastifyInstance, db: Kysely<Database>, op
   )
   if (outcome !== 'applied') throw new Error(`permit not issued: ${outcome}`)
   return permit
+}
+
+/** An instant at a Jakarta wall-clock time (`2026-10-15T09:00:00`). */
+export const wib = (local: string) => new Date(`${local}+07:00`)
+
+/** One database, a ready app and a token minter per test file. */
+export async function setupComplianceTest(t: Parameters<typeof setupTestContext>[0]) {
+  const context = await setupTestContext(t)
+  const app = await buildTestApp(t, context)
+  await app.ready()
+  return { context, app, db: context.database.handle.db, minter: tokenMinter(app) }
+}
+
+/** A platform operator's token (sandbox test operator). */
+export async function operatorToken(app: FastifyInstance, db: Kysely<Database>, minter: TokenMinter): Promise<string> {
+  const created = (await app.inject({ method: 'POST', url: '/v1/sandbox/test-operators', payload: {} })).json()
+  const operatorId = (await db.selectFrom('users').select('id').where('username', '=', created.username).executeTakeFirstOrThrow()).id
+  return minter.forUser(operatorId, { scope: 'openid registrations:read registrations:write' })
 }

@@ -4,21 +4,14 @@
  * that applies; business time moved in the sandbox turns a due obligation overdue.
  */
 import t from 'tap'
-import { buildTestApp, setupTestContext } from '../helpers/app.ts'
-import { issuePermit } from '../helpers/compliance.ts'
+import { issuePermit, setupComplianceTest, wib } from '../helpers/compliance.ts'
 import { api, createOrg } from '../helpers/orgs.ts'
-import { tokenMinter } from '../helpers/tokens.ts'
 
-const context = await setupTestContext(t)
-const app = await buildTestApp(t, context)
-await app.ready()
-const db = context.database.handle.db
-const minter = tokenMinter(app)
+const { app, db, minter } = await setupComplianceTest(t)
 const org = await createOrg(app, '8120000000001')
 const other = await createOrg(app, '8120000000011')
 const reader = minter.forUser(org.superAdmin.userId, { orgId: org.orgId, scope: 'openid reports:read' })
 const otherReader = minter.forUser(other.superAdmin.userId, { orgId: other.orgId, scope: 'openid reports:read' })
-const wib = (local: string) => new Date(`${local}+07:00`)
 // The fields these tests read of an obligation (the contract test checks the whole shape).
 type Item = { id: string; permitId: string; period: string; dueDate: string; status: string; daysOverdue: number; ladder: unknown[]; links: { reports: string } }
 

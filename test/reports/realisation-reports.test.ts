@@ -6,21 +6,14 @@
  */
 import t from 'tap'
 import { insertPermit } from '../helpers/permits.ts'
-import { buildTestApp, setupTestContext } from '../helpers/app.ts'
-import { issuePermit } from '../helpers/compliance.ts'
+import { issuePermit, setupComplianceTest, wib } from '../helpers/compliance.ts'
 import { api, createOrg } from '../helpers/orgs.ts'
-import { tokenMinter } from '../helpers/tokens.ts'
 
-const context = await setupTestContext(t)
-const app = await buildTestApp(t, context)
-await app.ready()
-const db = context.database.handle.db
-const minter = tokenMinter(app)
+const { context, app, db, minter } = await setupComplianceTest(t)
 const org = await createOrg(app, '8120000000001')
 const other = await createOrg(app, '8120000000011')
 const writer = minter.forUser(org.superAdmin.userId, { orgId: org.orgId, scope: 'openid reports:read reports:write' })
 const otherWriter = minter.forUser(other.superAdmin.userId, { orgId: other.orgId, scope: 'openid reports:read reports:write' })
-const wib = (local: string) => new Date(`${local}+07:00`)
 // STEEL_LINES: 250 TNE of 72085100 and 100 TNE of 72104900.
 const permit = await issuePermit(app, db, { nib: '8120000000001', issuedAt: wib('2026-09-10T10:00:00'), validUntil: wib('2027-09-09T10:00:00') })
 const reports = `/v1/permits/${permit.id}/realisation-reports`

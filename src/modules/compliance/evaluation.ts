@@ -16,7 +16,8 @@ import type { JobEngine } from '../../jobs/types.ts'
 import { QUEUES } from '../../jobs/queues.ts'
 import { publishComplianceEvent } from './events.ts'
 import { daysOverdue, readLadders, stepDue, type LadderStep } from './ladder.ts'
-import { dueSoonTexts, sanctionAppliedTexts, sanctionEndedTexts } from './texts.ts'
+import { applySanctionStep, tellSanctionEnded } from './sanctions.ts'
+import { dueSoonTexts } from './texts.ts'
 
 export interface EvaluationDeps {
   db: Kysely<Database>
@@ -88,35 +89,16 @@ async function escalate(trx: Transaction<Database>, deps: EvaluationDeps, now: D
     const target = stepDue(steps, days)
     for (const step of steps.filter((s) => s.step > o.sanction_step && s.step <= target)) {
       const reason = `Realisation report for ${o.period} of permit ${o.reference_number} is ${days} day(s) late (due ${o.due_date}).`
-      const sanction = await trx
-        .insertInto('sanctions')
-        .values({
-          organisation_id: o.organisation_id,
-          obligation_id: o.id,
-          kind: o.kind,
-          step: step.step,
-          code: step.code,
-          blocks_submissions: step.blocksSubmissions,
-          reason,
-          applied_by_type: 'system',
-          applied_by_id: 'compliance-evaluation',
-          applied_at: now,
-          expires_at: step.lastsDays ? new Date(now.getTime() + step.lastsDays * DAY_MS) : null,
-        })
-        .onConflict((oc) => oc.columns(['obligation_id', 'step']).doNothing())
-        .returning('id')
-        .executeTakeFirst()
-      if (!sanction) continue
-      applied += 1
-      await publishComplianceEvent(trx, deps.jobs, {
+      const sanctionId = await applySanctionStep(trx, deps.jobs, {
         organisationId: o.organisation_id,
-        type: 'sanction.applied',
-        subjectId: sanction.id,
-        source: `sanction:${sanction.id}:applied`,
-        occurredAt: now,
-        texts: sanctionAppliedTexts({ name: step.name, reason, blocks: step.blocksSubmissions }),
-        data: { sanctionId: sanction.id, obligationId: o.id, permitId: o.permit_id, kind: o.kind, step: step.step, code: step.code, blocksSubmissions: step.blocksSubmissions, daysOverdue: days, reason },
+        obligationId: o.id,
+        step,
+        reason,
+        appliedBy: { type: 'system', id: 'compliance-evaluation' },
+        at: now,
+        detail: { permitId: o.permit_id, daysOverdue: days },
       })
+      if (sanctionId) applied += 1
     }
     if (target > o.sanction_step) await trx.updateTable('obligations').set({ sanction_step: target }).where('id', '=', o.id).execute()
   }
@@ -132,16 +114,7 @@ async function expire(trx: Transaction<Database>, deps: EvaluationDeps, now: Dat
     .returning(['id', 'organisation_id', 'kind', 'step', 'code'])
     .execute()
   for (const sanction of ended) {
-    const step = ladders.get(sanction.kind)?.find((s) => s.step === sanction.step)
-    await publishComplianceEvent(trx, deps.jobs, {
-      organisationId: sanction.organisation_id,
-      type: 'sanction.ended',
-      subjectId: sanction.id,
-      source: `sanction:${sanction.id}:ended`,
-      occurredAt: now,
-      texts: sanctionEndedTexts({ name: step?.name ?? { en: sanction.code, id: sanction.code }, how: 'expired', reason: null }),
-      data: { sanctionId: sanction.id, code: sanction.code, status: 'expired', reason: null },
-    })
+    await tellSanctionEnded(trx, deps.jobs, sanction, ladders.get(sanction.kind)?.find((s) => s.step === sanction.step), 'expired', null, now)
   }
   return ended.length
 }

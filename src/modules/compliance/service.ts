@@ -17,10 +17,9 @@ import { recordAudit } from '../audit/repository.ts'
 import { requireReportsRight } from '../obligations/service.ts'
 import { notFound, requireOperator } from '../orgs/authorize.ts'
 import { evaluateCompliance } from './evaluation.ts'
-import { publishComplianceEvent } from './events.ts'
 import { readLadders, type Ladders } from './ladder.ts'
 import type { ApplySanction, OperatorComplianceQuery, Sanction } from './schemas.ts'
-import { sanctionAppliedTexts, sanctionEndedTexts } from './texts.ts'
+import { applySanctionStep, tellSanctionEnded } from './sanctions.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 type SanctionRow = Selectable<SanctionsTable>
@@ -139,31 +138,8 @@ export async function applySanction(deps: ComplianceDeps, principal: Principal, 
   const row = await deps.db.transaction().execute(async (trx) => {
     const exists = await trx.selectFrom('organisations').select('id').where('id', '=', organisationId).executeTakeFirst()
     if (!exists) throw notFound()
-    const row = await trx
-      .insertInto('sanctions')
-      .values({
-        organisation_id: organisationId,
-        kind: body.kind,
-        step: body.step,
-        code: step.code,
-        blocks_submissions: step.blocksSubmissions,
-        reason: body.reason,
-        applied_by_type: 'operator',
-        applied_by_id: operator.id,
-        applied_at: now,
-        expires_at: step.lastsDays ? new Date(now.getTime() + step.lastsDays * 86_400_000) : null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()
-    await publishComplianceEvent(trx, deps.jobs, {
-      organisationId,
-      type: 'sanction.applied',
-      subjectId: row.id,
-      source: `sanction:${row.id}:applied`,
-      occurredAt: now,
-      texts: sanctionAppliedTexts({ name: step.name, reason: body.reason, blocks: step.blocksSubmissions }),
-      data: { sanctionId: row.id, obligationId: null, kind: body.kind, step: body.step, code: step.code, blocksSubmissions: step.blocksSubmissions, reason: body.reason },
-    })
+    const id = (await applySanctionStep(trx, deps.jobs, { organisationId, obligationId: null, step, reason: body.reason, appliedBy: { type: 'operator', id: operator.id }, at: now }))!
+    const row = await trx.selectFrom('sanctions').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
     await recordAudit(trx, { organisationId, actor: { kind: 'operator', id: operator.id }, action: 'sanction.applied', targetType: 'sanction', targetId: row.id, after: { kind: body.kind, step: body.step, reason: body.reason }, requestId })
     return row
   })
@@ -188,16 +164,7 @@ export async function endSanction(deps: ComplianceDeps, principal: Principal, sa
       if (!existing) throw notFound()
       throw new AppError('CONFLICT', { detail: { en: `The sanction is already ${existing.status}.`, id: `Sanksi sudah berstatus ${existing.status}.` } })
     }
-    const step = ladders.get(row.kind)?.find((s) => s.step === row.step)
-    await publishComplianceEvent(trx, deps.jobs, {
-      organisationId: row.organisation_id,
-      type: 'sanction.ended',
-      subjectId: row.id,
-      source: `sanction:${row.id}:ended`,
-      occurredAt: now,
-      texts: sanctionEndedTexts({ name: step?.name ?? { en: row.code, id: row.code }, how, reason }),
-      data: { sanctionId: row.id, code: row.code, status: how, reason },
-    })
+    await tellSanctionEnded(trx, deps.jobs, row, ladders.get(row.kind)?.find((s) => s.step === row.step), how, reason, now)
     await recordAudit(trx, { organisationId: row.organisation_id, actor: { kind: 'operator', id: operator.id }, action: `sanction.${how}`, targetType: 'sanction', targetId: row.id, after: { reason }, requestId })
     return row
   })
