@@ -119,6 +119,15 @@ t.test('Idempotency-Key: the same key and body replays; another body is 422', as
   const reused = await api(app, writer, 'POST', reports, { period: '2027-01', lines: [] }, { 'idempotency-key': 'rr-2026-12' })
   t.equal(reused.statusCode, 422)
   t.equal(reused.json().code, 'IDEMPOTENCY_KEY_REUSED')
+  // The same request twice at once (a client's retry racing its first try): one report, the same answer.
+  const racing = { period: '2027-02', lines: [] }
+  const [a, b] = await Promise.all([
+    api(app, writer, 'POST', reports, racing, { 'idempotency-key': 'rr-2027-02' }),
+    api(app, writer, 'POST', reports, racing, { 'idempotency-key': 'rr-2027-02' }),
+  ])
+  t.same([a.statusCode, b.statusCode], [202, 202])
+  t.equal(a.json().id, b.json().id)
+  t.equal([a, b].filter((response) => response.headers['idempotent-replayed'] === 'true').length, 1, 'one of them replayed')
 })
 
 t.test('another organisation gets 404; a permit without a licence is 409', async (t) => {

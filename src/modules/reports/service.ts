@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { RealisationLine } from '../../db/tables/compliance.ts'
-import { AppError } from '../../errors/app-error.ts'
+import { AppError, isAppError } from '../../errors/app-error.ts'
 import { canonicalSha256 } from '../../identity/receipts.ts'
 import { QUEUES } from '../../jobs/queues.ts'
 import type { JobEngine } from '../../jobs/types.ts'
@@ -81,7 +81,9 @@ async function idempotent(deps: ReportDeps, scope: IdempotencyScope | undefined,
     return { ...answer, replayed: false }
   } catch (error) {
     if (error instanceof KeyAnswered) return { ...error.answer, replayed: true }
-    if (error instanceof KeyRace && scope) {
+    // A refusal first reads the key: a retry that raced its first request (and so found the report
+    // already there, or lost the key insert) replays the first answer instead of a new verdict.
+    if (scope && (error instanceof KeyRace || isAppError(error))) {
       const stored = await answerOfKey(deps.db, scope)
       if (stored) return { ...stored, replayed: true }
     }
