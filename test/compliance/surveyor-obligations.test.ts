@@ -65,3 +65,17 @@ t.test('a month without a report climbs the surveyor ladder, step by step', asyn
   const october = await db.selectFrom('obligations').select('id').where('organisation_id', '=', surveyorOrg.orgId).where('period', '=', '2026-10').executeTakeFirstOrThrow()
   t.same(await db.selectFrom('sanctions').select('id').where('obligation_id', '=', october.id).execute(), [], 'the month reported is never sanctioned')
 })
+
+t.test('a month without verifications is reported nil by the surveyor; others report nil with an empty report', async (t) => {
+  const december = await db.selectFrom('obligations').selectAll().where('organisation_id', '=', surveyorOrg.orgId).where('period', '=', '2026-12').executeTakeFirstOrThrow()
+  const nil = await api(app, surveyor, 'POST', `/v1/obligations/${december.id}/nil-report`)
+  t.equal(nil.statusCode, 200)
+  t.match(nil.json(), { id: december.id, kind: 'surveyor_report', status: 'submitted' })
+  t.equal((await api(app, surveyor, 'POST', `/v1/obligations/${december.id}/nil-report`)).statusCode, 409, 'once')
+  const holderOwn = await db.selectFrom('obligations').select('id').where('organisation_id', '=', owner.orgId).where('permit_id', '=', permit.id).executeTakeFirstOrThrow()
+  t.equal((await api(app, surveyor, 'POST', `/v1/obligations/${holderOwn.id}/nil-report`)).statusCode, 404, 'not the surveyor\'s to meet')
+  const holderWriter = minter.forUser(owner.superAdmin.userId, { orgId: owner.orgId, scope: 'openid reports:write' })
+  const wrongKind = await api(app, holderWriter, 'POST', `/v1/obligations/${holderOwn.id}/nil-report`)
+  t.equal(wrongKind.statusCode, 409)
+  t.match(wrongKind.json().detail, /empty realisation report/)
+})

@@ -5,7 +5,7 @@ import { COMMON_PROBLEMS, problemResponses } from '../../errors/problem-schema.t
 import { requirePrincipal } from '../../plugins/auth.ts'
 import { secured } from '../../plugins/openapi.ts'
 import { ObligationListQuerySchema, type ObligationListQuery } from './schemas.ts'
-import { listOwnObligations } from './service.ts'
+import { listOwnObligations, reportNilMonth } from './service.ts'
 
 const AUTH_PROBLEMS = ['UNAUTHENTICATED', 'INVALID_TOKEN', 'FORBIDDEN', 'INSUFFICIENT_SCOPE'] as const
 
@@ -28,5 +28,23 @@ export default async function obligationRoutes(app: FastifyInstance): Promise<vo
       },
     },
     async (request) => listOwnObligations(deps(), requirePrincipal(request), request.query, request.url),
+  )
+
+  app.post<{ Params: { obligationId: string } }>(
+    '/v1/obligations/:obligationId/nil-report',
+    {
+      config: { scopes: ['reports:write'] },
+      schema: {
+        operationId: 'reportNilSurveyorMonth',
+        summary: 'A surveyor\'s month without verifications',
+        description:
+          'For a `surveyor_report` obligation: no shipment under the permit was verified in the month, so there is nothing to push; this says so and meets the obligation (a verification pushed with `POST /v1/surveyor-reports` meets its month by itself). Other kinds report a nil period with an empty realisation report. Needs Create on Pelaporan Realisasi (`reports:write`); another organisation\'s obligation is `404`, one already met or waived `409`.',
+        tags: ['Realisation reports'],
+        security: secured('reports:write'),
+        params: Type.Object({ obligationId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+        response: { 200: Type.Ref('Obligation'), ...problemResponses(...AUTH_PROBLEMS, 'NOT_FOUND', 'CONFLICT', 'VALIDATION_FAILED', ...COMMON_PROBLEMS) },
+      },
+    },
+    async (request) => reportNilMonth(deps(), requirePrincipal(request), request.params.obligationId),
   )
 }

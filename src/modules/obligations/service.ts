@@ -7,7 +7,8 @@ import type { Database } from '../../db/schema.ts'
 import { DEFAULT_PAGE_SIZE, decodeCursor, nextLink, toPage } from '../../http/pagination.ts'
 import type { Principal } from '../../plugins/auth.ts'
 import { endOfWibDate, wibDateKey } from '../../calendar/working-days.ts'
-import { forbidden, requireOrgRight } from '../orgs/authorize.ts'
+import { AppError } from '../../errors/app-error.ts'
+import { forbidden, notFound, requireOrgRight } from '../orgs/authorize.ts'
 import { daysOverdue, readLadders, type Ladders } from '../compliance/ladder.ts'
 import { permitUrl } from '../permits/views.ts'
 import { listObligations, type ObligationRow } from './repository.ts'
@@ -83,4 +84,24 @@ export async function listOwnObligations(deps: ObligationDeps, principal: Princi
     readLadders(deps.db),
   ])
   return toPage(rows, limit, (row) => ({ at: row.position, id: row.id }), (row) => obligationView(row, ladders, now), (cursor) => nextLink(requestUrl, cursor))
+}
+
+/**
+ * A surveyor's month without any verification under the permit: nothing to push, so it says so
+ * (a nil report), which meets the obligation. Other kinds report nil with an empty realisation
+ * report (POST /v1/permits/{id}/realisation-reports, `lines: []`), which INATRADE receives.
+ */
+export async function reportNilMonth(deps: ObligationDeps, principal: Principal, obligationId: string): Promise<Obligation> {
+  const organisationId = await requireReportsRight(deps.db, principal, 'create')
+  const row = await deps.db.selectFrom('obligations').selectAll().where('id', '=', obligationId).executeTakeFirst()
+  if (!row || row.organisation_id !== organisationId) throw notFound()
+  if (row.kind !== 'surveyor_report') {
+    throw new AppError('CONFLICT', {
+      detail: { en: 'Report a nil period with an empty realisation report (POST /v1/permits/{id}/realisation-reports, "lines": []).', id: 'Laporkan periode nihil dengan laporan realisasi kosong (POST /v1/permits/{id}/realisation-reports, "lines": []).' },
+    })
+  }
+  const now = deps.now()
+  const updated = await deps.db.updateTable('obligations').set({ status: 'submitted', submitted_at: now }).where('id', '=', obligationId).where('status', '=', 'due').returningAll().executeTakeFirst()
+  if (!updated) throw new AppError('CONFLICT', { detail: { en: `The obligation is already ${row.status}.`, id: `Kewajiban sudah berstatus ${row.status}.` } })
+  return obligationView(updated, await readLadders(deps.db), now)
 }
