@@ -104,6 +104,6 @@ export const EvaluationResultSchema = Type.Object(
   { $id: 'ComplianceEvaluationResult', additionalProperties: false },
 )
 
-export const OrganisationIdParamsSchema = Type.Object({ orgId: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
-export const SanctionIdParamsSchema = Type.Object({ sanctionId: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
-export const ObligationIdParamsSchema = Type.Object({ obligationId: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
+export const OrganisationIdParamsSchema = Type.Object({ orgId: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false })
+export const SanctionIdParamsSchema = Type.Object({ sanctionId: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false })
+export const ObligationIdParamsSchema = Type.Object({ obligationId: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false })

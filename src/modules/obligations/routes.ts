@@ -41,7 +41,7 @@ export default async function obligationRoutes(app: FastifyInstance): Promise<vo
           'For a `surveyor_report` obligation: no shipment under the permit was verified in the month, so there is nothing to push; this says so and meets the obligation (a verification pushed with `POST /v1/surveyor-reports` meets its month by itself). Other kinds report a nil period with an empty realisation report. Needs Create on Pelaporan Realisasi (`reports:write`); another organisation\'s obligation is `404`, one already met or waived `409`.',
         tags: ['Realisation reports'],
         security: secured('reports:write'),
-        params: Type.Object({ obligationId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+        params: Type.Object({ obligationId: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false }),
         response: { 200: Type.Ref('Obligation'), ...problemResponses(...AUTH_PROBLEMS, 'NOT_FOUND', 'CONFLICT', 'VALIDATION_FAILED', ...COMMON_PROBLEMS) },
       },
     },

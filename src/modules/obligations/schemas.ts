@@ -104,7 +104,7 @@ export const ObligationListQuerySchema = Type.Object(
   {
     ...PageQuerySchema,
     status: Type.Optional(Type.Unsafe<(typeof OBLIGATION_STATES)[number]>({ type: 'string', enum: [...OBLIGATION_STATES], description: 'Only obligations in this state.' })),
-    permitId: Type.Optional(Type.String({ format: 'uuid', description: 'Only this permit\'s.' })),
+    permitId: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'Only this permit\'s.' })),
     kind: Type.Optional(Type.Unsafe<(typeof OBLIGATION_KINDS)[number]>({ type: 'string', enum: [...OBLIGATION_KINDS], description: 'Only this kind.' })),
     dueFrom: Type.Optional(Type.String({ ...DATE, description: 'Due on or after this date (Asia/Jakarta).' })),
     dueTo: Type.Optional(Type.String({ ...DATE, description: 'Due on or before this date (Asia/Jakarta).' })),

@@ -100,7 +100,7 @@ export const RealisationReportVersionListSchema = Type.Object(
 )
 
 export const ReportParamsSchema = Type.Object(
-  { id: Type.String({ format: 'uuid', description: 'The permit id.' }), reportId: Type.String({ format: 'uuid' }) },
+  { id: Type.String({ format: 'uuid', maxLength: 36, description: 'The permit id.' }), reportId: Type.String({ format: 'uuid', maxLength: 36 }) },
   { additionalProperties: false },
 )
 export type ReportParams = Static<typeof ReportParamsSchema>
