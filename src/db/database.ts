@@ -33,6 +33,8 @@ export interface DatabaseOptions {
   databaseUrl?: string
   /** Folder for the embedded database; `undefined` keeps it in memory (tests). */
   dataDir?: string
+  /** An embedded database's starting contents (a `dumpDataDir` tarball): tests start from a migrated template. */
+  loadDataDir?: Blob
   poolSize?: number
 }
 
@@ -40,7 +42,7 @@ export interface DatabaseOptions {
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openEmbedded(options.dataDir)
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openEmbedded(options.dataDir, options.loadDataDir)
 }
 
 function openPostgres(connectionString: string, max: number): DatabaseHandle {
@@ -74,9 +76,9 @@ function openPostgres(connectionString: string, max: number): DatabaseHandle {
   }
 }
 
-async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle> {
+async function openEmbedded(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<DatabaseHandle> {
   if (dataDir) await mkdir(dataDir, { recursive: true })
-  const pglite = new PGlite(dataDir)
+  const pglite = new PGlite(dataDir, loadDataDir ? { loadDataDir } : {})
   await pglite.waitReady
   // Parameterised queries are prepared once per instance (pglite-prepared.ts says why).
   const preparing = preparingPGlite(pglite)
