@@ -8,7 +8,7 @@ import { DEFAULT_PAGE_SIZE, decodeCursor, nextLink, toPage } from '../../http/pa
 import type { Principal } from '../../plugins/auth.ts'
 import { endOfWibDate, wibDateKey } from '../../calendar/working-days.ts'
 import { AppError } from '../../errors/app-error.ts'
-import { forbidden, notFound, requireOrgRight } from '../orgs/authorize.ts'
+import { callerOrganisationId, notFound, requireOrgRight } from '../orgs/authorize.ts'
 import { daysOverdue, readLadders, type Ladders } from '../compliance/ladder.ts'
 import { permitUrl } from '../permits/views.ts'
 import { listObligations, type ObligationRow } from './repository.ts'
@@ -23,10 +23,8 @@ export interface ObligationDeps {
 }
 
 /** The caller's organisation, or 403 for a caller outside any (an operator). */
-export function callerOrganisation(principal: Principal): string {
-  const organisationId = principal.kind === 'client' ? principal.client?.organisation.id : principal.organisationId
-  if (!organisationId) throw forbidden('Only members of an organisation have reporting obligations.', 'Hanya anggota organisasi yang memiliki kewajiban pelaporan.')
-  return organisationId
+function callerOrganisation(principal: Principal): string {
+  return callerOrganisationId(principal, { en: 'Only members of an organisation have reporting obligations.', id: 'Hanya anggota organisasi yang memiliki kewajiban pelaporan.' })
 }
 
 export async function requireReportsRight(db: Kysely<Database>, principal: Principal, action: 'view' | 'create'): Promise<string> {

@@ -52,6 +52,13 @@ export function forbidden(en: string, id: string): AppError {
   return new AppError('FORBIDDEN', { detail: { en, id } })
 }
 
+/** The organisation a person or machine client acts for; 403 (saying `because`) for a caller outside any, such as an operator. */
+export function callerOrganisationId(principal: Principal, because: { en: string; id: string }): string {
+  const organisationId = principal.kind === 'client' ? principal.client?.organisation.id : principal.organisationId
+  if (!organisationId) throw forbidden(because.en, because.id)
+  return organisationId
+}
+
 /** Rights of a group's enabled menus that the organisation has, and that the menu supports. */
 export async function groupRights(db: Db, organisationId: string, groupId: string | null): Promise<RightsMap> {
   const rights: RightsMap = new Map()

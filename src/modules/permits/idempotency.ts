@@ -18,6 +18,7 @@
  *   (`answerOfKey`): the retry of an accepted request replays its answer, never a new verdict;
  * - keys are kept 24 hours, then swept (`sweepIdempotencyKeys`, scheduled by the job engine).
  */
+import type { FastifyReply } from 'fastify'
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { IdempotencyKeysTable } from '../../db/tables/permits.ts'
@@ -248,4 +249,11 @@ export async function releaseIdempotencyKey(db: Db, scope: IdempotencyScope): Pr
 export async function sweepIdempotencyKeys(db: Db, now: Date = new Date()): Promise<number> {
   const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<', now).executeTakeFirst()
   return Number(result.numDeletedRows)
+}
+
+/** The answer as stored: the first time and on every replay, the same status, headers and bytes. */
+export function sendStored(reply: FastifyReply, answer: StoredAnswer & { replayed: boolean }) {
+  reply.code(answer.status).headers(answer.headers)
+  if (answer.replayed) reply.header('idempotent-replayed', 'true')
+  return reply.send(answer.body)
 }

@@ -1,5 +1,5 @@
 /** The permit API: submit (with receipt and Idempotency-Key), dry-run validation, read, list, events, cancel; receipt verification. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { Config } from '../../config.ts'
 import { negotiateLanguage } from '../../errors/language.ts'
@@ -19,6 +19,7 @@ import {
   type PermitListQuery,
   type PermitSubmission,
 } from './schemas.ts'
+import { sendStored } from './idempotency.ts'
 import { organisationDirectory, type OrganisationDirectory } from './organisations.ts'
 import { cancelPermit, getPermit, listEvents, listOrgPermits, submitPermit, validatePermit, type PermitDeps } from './service.ts'
 
@@ -249,9 +250,3 @@ export default async function permitRoutes(app: FastifyInstance, options: Permit
   )
 }
 
-/** The answer as stored: the first time and on every replay, the same status, headers and bytes. */
-function sendStored(reply: FastifyReply, answer: { status: number; headers: Record<string, string>; body: string; replayed: boolean }) {
-  reply.code(answer.status).headers(answer.headers)
-  if (answer.replayed) reply.header('idempotent-replayed', 'true')
-  return reply.send(answer.body)
-}

@@ -5,7 +5,7 @@
  * another organisation's permit is 404. A surveyor's or insurer's machine client reads only the
  * permits naming its organisation, in the partner view.
  */
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import { addWorkingDays } from '../../calendar/working-days.ts'
 import type { Database } from '../../db/schema.ts'
@@ -20,7 +20,8 @@ import type { Upstreams } from '../../upstreams/index.ts'
 import { newTraceId, parseTraceparent } from '../../upstreams/traceparent.ts'
 import type { UpstreamCallContext } from '../../upstreams/types.ts'
 import { blockingSanctions } from '../compliance/blocking.ts'
-import { forbidden, requireOrgRight } from '../orgs/authorize.ts'
+import { referenceNumber } from './reference-number.ts'
+import { callerOrganisationId, forbidden, requireOrgRight } from '../orgs/authorize.ts'
 import { checksFailed, runPermitChecks } from './checks/index.ts'
 import type { CheckResult, PermitCheckContext, PermitTypeSource } from './checks/types.ts'
 import { claimedKeyCompletion, completedKeyInsert, idempotencyKeyInFlight, KEY_ERRORS, KeyAnswered, KeyHold, type StoredAnswer } from './idempotency.ts'
@@ -71,9 +72,7 @@ function actorOf(principal: Principal): EventActor {
 }
 
 function organisationOf(principal: Principal): string {
-  const organisationId = principal.kind === 'client' ? principal.client?.organisation.id : principal.organisationId
-  if (!organisationId) throw forbidden('Only members of an organisation work with permits.', 'Hanya anggota organisasi yang dapat mengelola izin.')
-  return organisationId
+  return callerOrganisationId(principal, { en: 'Only members of an organisation work with permits.', id: 'Hanya anggota organisasi yang dapat mengelola izin.' })
 }
 
 /** Partners (surveyor, insurer clients) never submit, validate or cancel: the answer of a permit they cannot see. */
@@ -112,11 +111,7 @@ async function requireReader(db: Kysely<Database>, principal: Principal): Promis
 
 /** `PRM-<year>-<10 base32 characters>`: 50 random bits, unguessable and easy to read out. */
 export function newReferenceNumber(now: Date): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-  const bytes = randomBytes(10)
-  let code = ''
-  for (const byte of bytes) code += alphabet[byte & 31]
-  return `PRM-${now.getUTCFullYear()}-${code}`
+  return referenceNumber('PRM', now)
 }
 
 /** The forwarding job of a new permit, enqueued in its transaction (the one place that names the queue). */

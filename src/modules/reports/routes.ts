@@ -1,13 +1,14 @@
 /** Realisation reports of a permit, and the forwarding job's handler. */
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { COMMON_PROBLEMS, problemResponses } from '../../errors/problem-schema.ts'
 import { requirePrincipal } from '../../plugins/auth.ts'
 import { secured } from '../../plugins/openapi.ts'
+import { sendStored } from '../permits/idempotency.ts'
 import { PermitIdParamsSchema, type PermitIdParams } from '../permits/schemas.ts'
 import { forwardReport, type ReportForwardJob } from './forwarding.ts'
 import { ReportParamsSchema, type AmendRealisationReport, type ReportParams, type SubmitRealisationReport } from './schemas.ts'
-import { amendReport, getReport, listReports, listVersions, REPORT_FORWARD_QUEUE, submitReport, type ReportAnswer } from './service.ts'
+import { amendReport, getReport, listReports, listVersions, REPORT_FORWARD_QUEUE, submitReport } from './service.ts'
 
 const AUTH_PROBLEMS = ['UNAUTHENTICATED', 'INVALID_TOKEN', 'FORBIDDEN', 'INSUFFICIENT_SCOPE'] as const
 const BODY_PROBLEMS = ['BAD_REQUEST', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const
@@ -21,12 +22,6 @@ const ACCEPTED = {
   content: { 'application/json': { schema: Type.Ref('RealisationReport') } },
 }
 const RIGHTS = 'Needs Create on Pelaporan Realisasi (machine clients: `reports:write`) in the permit\'s organisation; another organisation\'s permit is `404`.'
-
-function sendAnswer(reply: FastifyReply, answer: ReportAnswer) {
-  reply.code(answer.status).headers(answer.headers)
-  if (answer.replayed) reply.header('idempotent-replayed', 'true')
-  return reply.send(answer.body)
-}
 
 export default async function reportRoutes(app: FastifyInstance): Promise<void> {
   const deps = () => ({ db: app.db, jobs: app.jobs, now: () => app.businessClock.now() })
@@ -52,7 +47,7 @@ export default async function reportRoutes(app: FastifyInstance): Promise<void> 
         },
       },
     },
-    async (request, reply) => sendAnswer(reply, await submitReport(deps(), requirePrincipal(request), request.params.id, request.body, request.headers['idempotency-key'])),
+    async (request, reply) => sendStored(reply, await submitReport(deps(), requirePrincipal(request), request.params.id, request.body, request.headers['idempotency-key'])),
   )
 
   app.get<{ Params: PermitIdParams }>(
@@ -126,6 +121,6 @@ export default async function reportRoutes(app: FastifyInstance): Promise<void> 
       },
     },
     async (request, reply) =>
-      sendAnswer(reply, await amendReport(deps(), requirePrincipal(request), request.params.id, request.params.reportId, request.body, request.headers['idempotency-key'])),
+      sendStored(reply, await amendReport(deps(), requirePrincipal(request), request.params.id, request.params.reportId, request.body, request.headers['idempotency-key'])),
   )
 }
