@@ -5,6 +5,7 @@
  */
 import type { Kysely, Transaction } from 'kysely'
 import type { Database, UserLevel } from '../../db/schema.ts'
+import type { ObligationRow } from './repository.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -59,22 +60,11 @@ export async function findFeedTokenByDigest(db: Db, digest: string): Promise<Fee
   }
 }
 
-export interface FeedObligationRow {
-  id: string
-  permit_id: string
-  reference_number: string
-  kind: string
-  rule: string
-  period: string
-  period_start: string
-  period_end: string
-  nominal_due_date: string
-  due_date: string
-  moved_because: 'weekend' | 'holiday' | null
-  due_at: Date
-  status: 'due' | 'submitted' | 'waived'
-  submitted_at: Date | null
-}
+/** An obligation as the feed shows it (its columns, the permit's reference). */
+export type FeedObligationRow = Pick<
+  ObligationRow,
+  'id' | 'permit_id' | 'kind' | 'rule' | 'period' | 'period_start' | 'period_end' | 'nominal_due_date' | 'due_date' | 'moved_because' | 'due_at' | 'status' | 'submitted_at'
+> & { reference_number: string }
 
 /**
  * What the feed shows: every open obligation (due or overdue, however old) and those submitted

@@ -9,7 +9,6 @@
  * evaluation only escalates obligations still `due`. Sanctions already applied stay until an
  * operator lifts them (src/modules/compliance).
  */
-import { randomBytes } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { RealisationLine } from '../../db/tables/compliance.ts'
@@ -20,6 +19,7 @@ import type { JobEngine } from '../../jobs/types.ts'
 import type { Principal } from '../../plugins/auth.ts'
 import { notFound } from '../orgs/authorize.ts'
 import { answerOfKey, completedKeyInsert, KeyAnswered, type IdempotencyScope, type StoredAnswer } from '../permits/idempotency.ts'
+import { referenceNumber } from '../permits/reference-number.ts'
 import { findObligationForPeriod, openPeriods } from '../obligations/repository.ts'
 import { requireReportsRight } from '../obligations/service.ts'
 import { checkLines, permittedLines } from './line-checks.ts'
@@ -56,13 +56,6 @@ function linesRefused(code: 'VALIDATION_FAILED' | 'OVER_REALISATION', errors: Ap
         : { en: 'The report lines do not fit the permit; nothing was stored.', id: 'Baris laporan tidak sesuai dengan izin; tidak ada yang disimpan.' },
     errors,
   })
-}
-
-function newReportNumber(now: Date): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-  let code = ''
-  for (const byte of randomBytes(10)) code += alphabet[byte & 31]
-  return `RR-${now.getUTCFullYear()}-${code}`
 }
 
 /** Runs `work` in a transaction that first replays a key's answer, and stores the answer with the work. */
@@ -105,14 +98,22 @@ async function checkedPermit(trx: Transaction<Database>, organisationId: string,
 }
 
 async function answerFor(trx: Transaction<Database>, report: ReportRow, version: VersionRow): Promise<StoredAnswer> {
-  const late = await isLate(trx, report)
+  const late = (await lateReports(trx, [report])).has(report.id)
   const location = reportUrl(report.permit_id, report.id)
   return { status: 202, headers: { location, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(reportView(report, version, late)) }
 }
 
-async function isLate(db: Kysely<Database> | Transaction<Database>, report: ReportRow): Promise<boolean> {
-  const obligation = await db.selectFrom('obligations').select(['due_at', 'submitted_at']).where('id', '=', report.obligation_id).executeTakeFirst()
-  return Boolean(obligation?.submitted_at && obligation.submitted_at.getTime() > obligation.due_at.getTime())
+/** The reports whose obligation was met after its deadline (one query for the lot). */
+async function lateReports(db: Kysely<Database> | Transaction<Database>, reports: ReportRow[]): Promise<Set<string>> {
+  if (reports.length === 0) return new Set()
+  const late = await db
+    .selectFrom('obligations')
+    .select('id')
+    .where('id', 'in', reports.map((report) => report.obligation_id))
+    .whereRef('submitted_at', '>', 'due_at')
+    .execute()
+  const obligations = new Set(late.map((row) => row.id))
+  return new Set(reports.filter((report) => obligations.has(report.obligation_id)).map((report) => report.id))
 }
 
 async function enqueueForward(trx: Transaction<Database>, deps: ReportDeps, reportId: string, version: number) {
@@ -142,7 +143,7 @@ export async function submitReport(deps: ReportDeps, principal: Principal, permi
     const now = deps.now()
     const report = await trx
       .insertInto('realisation_reports')
-      .values({ organisation_id: organisationId, permit_id: permitId, obligation_id: obligation.id, report_number: newReportNumber(now), period: body.period, created_at: now, updated_at: now })
+      .values({ organisation_id: organisationId, permit_id: permitId, obligation_id: obligation.id, report_number: referenceNumber('RR', now), period: body.period, created_at: now, updated_at: now })
       .returningAll()
       .executeTakeFirstOrThrow()
     const by = submitter(principal)
@@ -189,7 +190,7 @@ async function readableReport(deps: Pick<ReportDeps, 'db'>, principal: Principal
 export async function getReport(deps: Pick<ReportDeps, 'db'>, principal: Principal, permitId: string, reportId: string) {
   const report = await readableReport(deps, principal, permitId, reportId)
   const current = (await currentVersions(deps.db, [report])).get(report.id)!
-  return reportView(report, current, await isLate(deps.db, report))
+  return reportView(report, current, (await lateReports(deps.db, [report])).has(report.id))
 }
 
 export async function listVersions(deps: Pick<ReportDeps, 'db'>, principal: Principal, permitId: string, reportId: string) {
@@ -202,8 +203,6 @@ export async function listReports(deps: Pick<ReportDeps, 'db'>, principal: Princ
   const permit = await deps.db.selectFrom('permits').select('organisation_id').where('id', '=', permitId).executeTakeFirst()
   if (!permit || permit.organisation_id !== organisationId) throw notFound()
   const reports = await reportsOfPermit(deps.db, permitId)
-  const current = await currentVersions(deps.db, reports)
-  const items = []
-  for (const report of reports) items.push(reportView(report, current.get(report.id)!, await isLate(deps.db, report)))
-  return { items, next: null }
+  const [current, late] = await Promise.all([currentVersions(deps.db, reports), lateReports(deps.db, reports)])
+  return { items: reports.map((report) => reportView(report, current.get(report.id)!, late.has(report.id))), next: null }
 }
