@@ -114,13 +114,19 @@ export async function operatorList(deps: ComplianceDeps, principal: Principal, q
         eb.exists(eb.selectFrom('obligations as b').select('b.id').whereRef('b.organisation_id', '=', 'o.id').where('b.status', '=', 'due').where('b.due_at', '<', now)),
       ]),
     )
-    .orderBy(sql`4 desc`)
+    .$if(query.blocked !== undefined, (q) =>
+      q.where((eb) => {
+        const blocking = eb.exists(eb.selectFrom('sanctions as s').select('s.id').whereRef('s.organisation_id', '=', 'o.id').where('s.status', '=', 'active').where('s.blocks_submissions', '=', true))
+        return query.blocked ? blocking : eb.not(blocking)
+      }),
+    )
+    // Most active sanctions first, then most overdue reports.
+    .orderBy(sql`active`, 'desc')
+    .orderBy(sql`overdue`, 'desc')
     .orderBy('o.name')
     .limit(query.limit ?? DEFAULT_PAGE_SIZE)
     .execute()
-  const items = rows
-    .map((row) => ({ organisationId: row.id, name: row.name, nib: row.nib, overdueObligations: Number(row.overdue ?? 0), activeSanctions: Number(row.active ?? 0), submissionsBlocked: Boolean(row.blocked) }))
-    .filter((item) => query.blocked === undefined || item.submissionsBlocked === query.blocked)
+  const items = rows.map((row) => ({ organisationId: row.id, name: row.name, nib: row.nib, overdueObligations: Number(row.overdue ?? 0), activeSanctions: Number(row.active ?? 0), submissionsBlocked: Boolean(row.blocked) }))
   return { items, next: null }
 }
 
