@@ -4,6 +4,7 @@ import type { Database, UserLevel, UserStatus, UsersTable } from '../../db/schem
 import type { Cursor } from '../../http/pagination.ts'
 import { afterCursor, keysetPosition } from '../../db/keyset.ts'
 import { isoTimestamp } from '../../db/iso-timestamp.ts'
+import { selectManyRows } from '../../db/many-rows.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -71,12 +72,14 @@ export async function listOrgUsers(
   if (filter.status) conditions.push(sql`users.status = ${filter.status}`)
   if (filter.groupId) conditions.push(sql`users.group_id = ${filter.groupId}`)
   if (filter.cursor) conditions.push(afterCursor('users.created_at', 'users.id', filter.cursor))
-  const { rows } = await sql<ListedUserRow>`select ${LISTED_SELECT}
+  return selectManyRows<ListedUserRow, Database>(
+    db,
+    sql`select ${LISTED_SELECT}
     from users left join account_contacts on account_contacts.user_id = users.id
     where ${sql.join(conditions, sql` and `)}
     order by users.created_at desc, users.id desc
-    limit ${filter.limit + 1}`.execute(db)
-  return rows
+    limit ${filter.limit + 1}`,
+  )
 }
 
 export async function usernameTaken(db: Db, username: string): Promise<boolean> {
