@@ -67,25 +67,52 @@ function strictFormats(ajv: { addFormat(name: string, format: { type: 'string'; 
 }
 
 /**
+ * Ajv coerces `?limit=1e309` to Infinity and lets it through `type: integer` and `maximum` alike
+ * (Infinity % 1 is NaN), and PostgreSQL then refuses it (a 500). Parameters, query and headers
+ * are flat, so one pass over the coerced values finds it.
+ */
+function nonFiniteNumber(data: unknown): FastifySchemaValidationError | undefined {
+  if (!data || typeof data !== 'object') return undefined
+  for (const [name, value] of Object.entries(data)) {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      return { instancePath: `/${name}`, schemaPath: '#/type', keyword: 'type', params: { type: 'number' }, message: 'must be a finite number' }
+    }
+  }
+  return undefined
+}
+
+/**
  * `schemaController.compilersFactory.buildValidator` for Fastify: the same Ajv options as
  * configured, with the two-pass behaviour above.
  */
 export function boundedValidatorFactory(): BuildCompiler {
   const pool = (AjvCompiler as unknown as () => BuildCompiler)()
   return (externalSchemas, options) => {
-    const withOptions = (allErrors: boolean) =>
-      pool(externalSchemas, { ...options, customOptions: { ...options.customOptions, allErrors }, onCreate: strictFormats })
-    const firstError = withOptions(false)
-    let everyError: ReturnType<BuildCompiler> | undefined
+    // Parameters, query and headers arrive as text and are coerced (`?limit=20` is a number); a body
+    // is JSON and means what it says: `{"clientReference": 42}` is a 422, not the string "42".
+    const withOptions = (allErrors: boolean, body: boolean) =>
+      pool(externalSchemas, {
+        ...options,
+        customOptions: { ...options.customOptions, allErrors, ...(body ? { coerceTypes: false } : {}) },
+        onCreate: strictFormats,
+      })
+    const firstError = { body: withOptions(false, true), text: withOptions(false, false) }
+    const everyErrorOf: { body?: ReturnType<BuildCompiler>; text?: ReturnType<BuildCompiler> } = {}
     return (input) => {
-      const fast = firstError(input)
+      const part = input.httpPart === 'body' ? 'body' : 'text'
+      const fast = firstError[part](input)
       let full: AjvValidate | undefined
       const validate: AjvValidate = (data, context) => {
-        if (fast(data, context) === true) return true
+        if (fast(data, context) === true) {
+          const infinite = part === 'text' ? nonFiniteNumber(data) : undefined
+          if (infinite === undefined) return true
+          validate.errors = [infinite]
+          return false
+        }
         let errors = fast.errors ?? []
         let listing: ErrorListing = {}
         if (isSmall(data)) {
-          everyError ??= withOptions(true)
+          const everyError = (everyErrorOf[part] ??= withOptions(true, part === 'body'))
           full ??= everyError(input)
           if (full(data, context) === false && full.errors?.length) {
             errors = full.errors

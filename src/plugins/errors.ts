@@ -12,7 +12,7 @@ import { AppError, type FieldError, type LocalizedText } from '../errors/app-err
 import { problemCatalogue, problemTypeUri, type ProblemCode } from '../errors/catalogue.ts'
 import { fieldMessage, pointerOf } from '../errors/field-messages.ts'
 import { negotiateLanguage, type Language } from '../errors/language.ts'
-import { ProblemSchema, FieldErrorSchema, type Problem } from '../errors/problem-schema.ts'
+import { ProblemSchema, FieldErrorSchema, problemResponses, type Problem } from '../errors/problem-schema.ts'
 import { BASE_SECURITY_HEADERS } from './security-headers.ts'
 
 /** Fastify's own 4xx errors, mapped to our codes with details in both languages. */
@@ -147,6 +147,13 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
 async function errorsPlugin(app: FastifyInstance): Promise<void> {
   app.addSchema(FieldErrorSchema)
   app.addSchema(ProblemSchema)
+  // Fastify refuses an over-long path parameter before any route runs (FST_ERR_MAX_PARAM_LENGTH,
+  // above: 414 URI_TOO_LONG), so every documented operation with one declares it.
+  app.addHook('onRoute', (route) => {
+    const responses = route.schema?.response as Record<string, unknown> | undefined
+    if (!responses || !route.url.includes(':') || '414' in responses) return
+    route.schema!.response = { ...responses, ...problemResponses('URI_TOO_LONG') }
+  })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let appError = toAppError(error)

@@ -3,6 +3,8 @@
  * leap-second dates, NUL bytes in any string (body, query, path, the sign-in forms, the
  * registration's multipart form), malformed multipart, `Basic %` on the token endpoint each
  * answer 4xx; an upstream answering an invalid date is the upstream's fault: 502, not 500.
+ * Found later by the contract fuzzer (test/fuzz): query numbers Ajv coerces to Infinity; JSON
+ * bodies coerced to the declared type (42 → "42").
  */
 import t, { type Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
@@ -65,6 +67,24 @@ t.test('out-of-range and leap-second dates: 422 before the database', async (t) 
   }
   const fine = await api(app, token, 'GET', `/v1/orgs/${org.orgId}/audit-events?from=${encodeURIComponent('2024-02-29T23:59:59+07:00')}`)
   t.equal(fine.statusCode, 200, 'a valid date passes')
+})
+
+t.test('numbers beyond a double (found by the contract fuzzer): 422, not Infinity in SQL', async (t) => {
+  for (const limit of ['1e309', '-1e309', '9'.repeat(400)]) {
+    const response = await api(app, token, 'GET', `/v1/orgs/${org.orgId}/users?limit=${limit}`)
+    assertClientProblem(t, response, `limit=${limit.slice(0, 12)}`, 422)
+    t.equal(response.json().errors[0].pointer, '/limit', 'the field is named')
+  }
+})
+
+t.test('a JSON body means what it says: a number or boolean where text is due is a 422, not coerced', async (t) => {
+  for (const position of [42, true, null]) {
+    const response = await api(app, token, 'POST', `/v1/orgs/${org.orgId}/groups`, { level: 'non_admin', name: position, rights: [] })
+    assertClientProblem(t, response, `name = ${String(position)}`, 422)
+    t.equal(response.json().errors[0].pointer, '/name', 'the field is named')
+  }
+  const text = await api(app, token, 'GET', `/v1/orgs/${org.orgId}/users?limit=5`)
+  t.equal(text.statusCode, 200, 'query text is still read as the number it spells')
 })
 
 t.test('NUL bytes in any string: 422 with a pointer, before PostgreSQL', async (t) => {

@@ -2,7 +2,7 @@
  * Shipment data pushed by partners: surveyor reports and insurance declarations (push, read one,
  * list yours), and each permit's list for its owner. Thin: the rules are in service.ts.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { COMMON_PROBLEMS, problemResponses } from '../../errors/problem-schema.ts'
 import { requirePrincipal } from '../../plugins/auth.ts'
@@ -45,6 +45,16 @@ const READ_RIGHTS =
   'Readers: the partner that pushed it (its own items only), and the permit\'s organisation with View on SSM Perizinan (machine clients: `permits:read`). Anyone else gets `404`.'
 
 /** 201 for a new item, 200 for a repeat: both the stored item, `Location` its URL. */
+/**
+ * The one place a JSON body is coerced: an insurer's system may send the insured amount as a JSON
+ * number (the contract says so); it is read as its decimal text before validation, so the pattern
+ * still decides (`1e21` and `0.12345` are refused). Everywhere else a body means what it says.
+ */
+async function readAmountAsText(request: FastifyRequest): Promise<void> {
+  const value = (request.body as { insuredValue?: { amount?: unknown } } | undefined)?.insuredValue
+  if (value && typeof value === 'object' && typeof value.amount === 'number' && Number.isFinite(value.amount)) value.amount = String(value.amount)
+}
+
 function pushedResponses(schema: string): Record<number, unknown> {
   const headers = { location: { type: 'string', description: 'The item\'s URL (`GET`).' } }
   return {
@@ -151,6 +161,7 @@ export default async function shipmentDataRoutes(app: FastifyInstance): Promise<
         body: Type.Ref('InsuranceDeclarationSubmission'),
         response: { ...pushedResponses('InsuranceDeclaration'), ...problemResponses(...PUSH_PROBLEMS) },
       },
+      preValidation: readAmountAsText,
     },
     async (request, reply) => sendPushed(reply, await pushInsuranceDeclaration(deps(), requirePrincipal(request), request.body)),
   )
