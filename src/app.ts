@@ -49,6 +49,7 @@ import rateLimitPlugin, { type RateLimitOptions } from './plugins/rate-limit.ts'
 import dbPlugin from './plugins/db.ts'
 import errorsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
+import routeInventoryPlugin from './plugins/route-inventory.ts'
 import securityHeadersPlugin from './plugins/security-headers.ts'
 import nulBytesPlugin from './plugins/nul-bytes.ts'
 import requestContextPlugin, { genReqId } from './plugins/request-context.ts'
@@ -154,6 +155,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // JSON whose parsing alone would block the event loop (deep nesting, thousands of distinct names) is refused first.
   useBoundedJsonParser(app)
 
+  await app.register(routeInventoryPlugin)
   await app.register(errorsPlugin)
   await app.register(requestContextPlugin)
   await app.register(securityHeadersPlugin, { https: config.publicUrl.startsWith('https:') })

@@ -37,6 +37,20 @@ t.test('OSS: a body that breaks the contract is UPSTREAM_BAD_RESPONSE, naming pa
   t.equal((await rejection(oss.getBusiness(business.nib))).code, 'UPSTREAM_BAD_RESPONSE')
 })
 
+t.test('OSS: a redirect (inward, to the metadata address) is never followed: UPSTREAM_BAD_RESPONSE after one call', async (t) => {
+  const m = mockedClient()
+  t.teardown(() => m.close())
+  const oss = createOssAdapter(m.client)
+  for (const status of [301, 302, 307, 308]) {
+    const before = m.calls()
+    m.pool.intercept({ path: OSS_PATH }).reply(status, '', { headers: { location: 'http://169.254.169.254/latest/meta-data/' } })
+    const error = await rejection(oss.getBusiness(business.nib))
+    t.equal(error.code, 'UPSTREAM_BAD_RESPONSE', `${status}: the upstream's fault`)
+    t.equal(error.statusCode, 502)
+    t.equal(m.calls() - before, 1, `${status}: one call, the Location not visited`)
+  }
+})
+
 t.test('OSS: the profile of another NIB is refused', async (t) => {
   const m = mockedClient()
   t.teardown(() => m.close())
