@@ -50,6 +50,7 @@ import dbPlugin from './plugins/db.ts'
 import errorsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import routeInventoryPlugin from './plugins/route-inventory.ts'
+import loadSheddingPlugin from './plugins/load-shedding.ts'
 import securityHeadersPlugin from './plugins/security-headers.ts'
 import nulBytesPlugin from './plugins/nul-bytes.ts'
 import requestContextPlugin, { genReqId } from './plugins/request-context.ts'
@@ -158,6 +159,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(routeInventoryPlugin)
   await app.register(errorsPlugin)
   await app.register(requestContextPlugin)
+  await app.register(loadSheddingPlugin, config.pressure)
   await app.register(securityHeadersPlugin, { https: config.publicUrl.startsWith('https:') })
   await app.register(nulBytesPlugin)
   await app.register(openapiPlugin, { webhooks: webhookContract() })

@@ -51,6 +51,8 @@ export interface Config {
   rateLimits: RateLimitSettings
   /** Slow clients are cut off: see HttpTimeouts. */
   httpTimeouts: HttpTimeouts
+  /** Shedding load and shutting down: see PressureSettings. */
+  pressure: PressureSettings
   /** A permit's journey at INATRADE: see PermitJourneySettings. */
   permits: PermitJourneySettings
   /** The job engine (pg-boss): see JobSettings. */
@@ -61,6 +63,20 @@ export interface Config {
   notifications: NotificationStreamSettings
   /** Reporting obligations: see ObligationSettings. */
   obligations: ObligationSettings
+}
+
+/**
+ * Overload and shutdown (src/plugins/load-shedding.ts). `maxEventLoopDelayMs`
+ * (LOAD_SHED_EVENT_LOOP_DELAY_MS, 0 turns shedding off): above this mean event-loop delay every
+ * request but `/health/live` gets `503 OVERLOADED` + `Retry-After` at once instead of queueing
+ * behind the stall. `drainMs` (SHUTDOWN_DRAIN_MS): on SIGTERM `/health/ready` answers `503
+ * draining` this long, while requests are still served, so a load balancer stops sending before
+ * the listener closes; then in-flight requests and running jobs finish.
+ */
+export interface PressureSettings {
+  maxEventLoopDelayMs: number
+  sampleIntervalMs: number
+  drainMs: number
 }
 
 /**
@@ -487,6 +503,11 @@ export function loadConfig(env: Env = process.env): Config {
     sandbox,
     rateLimits,
     httpTimeouts: parseHttpTimeouts(env),
+    pressure: {
+      maxEventLoopDelayMs: parseInteger(env, 'LOAD_SHED_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
+      sampleIntervalMs: parseInteger(env, 'LOAD_SHED_SAMPLE_INTERVAL_MS', 1000, 10, 60_000),
+      drainMs: parseInteger(env, 'SHUTDOWN_DRAIN_MS', 5000, 0, 120_000),
+    },
     permits: {
       reconcileAfterMs: parseInteger(env, 'PERMIT_RECONCILE_AFTER_MS', 10 * 60_000, 1_000, 7 * 24 * 3_600_000),
       reconcileBatch: parseInteger(env, 'PERMIT_RECONCILE_BATCH', 100, 1, 10_000),

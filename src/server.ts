@@ -47,11 +47,14 @@ const federation = sandbox ? { ...sandboxFederation(sandbox), ...config.federati
 
 const app = await buildApp({ config, logger, upstreamUrls, federation })
 
-// In-flight requests finish (app.close waits for them), then pools and stubs close; a second
+// Readiness turns `draining` for SHUTDOWN_DRAIN_MS while requests are still served; then in-flight
+// requests finish (app.close waits for them), running jobs end, pools and stubs close; a second
 // signal or the delay forces the exit.
-closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
+closeWithGrace({ delay: config.pressure.drainMs + 10_000, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'shutting down after an error')
-  else logger.info({ signal }, 'shutting down')
+  else logger.info({ signal, drainMs: config.pressure.drainMs }, 'shutting down: readiness says draining, then in-flight requests and jobs finish')
+  // Readiness first (a load balancer stops sending), the listener after: nothing is cut mid-request.
+  if (!err) await app.startDraining()
   await app.close()
   await sandbox?.close()
 })

@@ -30,10 +30,10 @@ async function waitFor(predicate: () => boolean, timeoutMs: number, describe: ()
   }
 }
 
-t.test('starts with sandbox upstreams, serves, and shuts down gracefully on SIGTERM', async (t) => {
+t.test('starts with sandbox upstreams, serves, and on SIGTERM turns unready first, then shuts down gracefully', async (t) => {
   const port = await freePort()
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'gw-server-'))
-  const server = run({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) })
+  const server = run({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', SHUTDOWN_DRAIN_MS: '1500', ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) })
   t.teardown(() => server.child.kill('SIGKILL'))
   await waitFor(() => server.output().stdout.includes('gateway ready'), 90_000, () => JSON.stringify(server.output()))
   t.match(server.output().stdout, /sandbox upstreams started/)
@@ -52,6 +52,13 @@ t.test('starts with sandbox upstreams, serves, and shuts down gracefully on SIGT
   }).then((response) => response.status)
   await new Promise((resolve) => setTimeout(resolve, 25))
   server.child.kill('SIGTERM')
+  // Draining: readiness says so at once (a load balancer stops sending), the process still serves.
+  await waitFor(() => server.output().stdout.includes('shutting down'), 5000, () => server.output().stdout)
+  const draining = await fetch(`http://127.0.0.1:${port}/health/ready`)
+  t.equal(draining.status, 503, 'readiness turns 503 first')
+  t.equal(((await draining.json()) as { status: string }).status, 'draining')
+  t.equal((await fetch(`http://127.0.0.1:${port}/health/live`)).status, 200, 'liveness stays 200: no restart wanted')
+  t.equal((await fetch(`http://127.0.0.1:${port}/v1/permit-types`)).status, 401, 'a request meanwhile is still answered')
   t.equal(await inFlight, 201, 'the in-flight request finished')
   t.equal(await server.exited, 0, `exit code 0 (stdout: ${server.output().stdout.slice(-1500)})`)
   t.match(server.output().stdout, /"signal":"SIGTERM".*shutting down/)

@@ -38,6 +38,7 @@ export const problemCatalogue = {
   HEADERS_TOO_LARGE: { status: 431, title: { en: 'Request headers too large', id: 'Header permintaan terlalu besar' } },
   INTERNAL_ERROR: { status: 500, title: { en: 'Internal server error', id: 'Kesalahan internal server' } },
   UPSTREAM_BAD_RESPONSE: { status: 502, title: { en: 'Upstream sent an invalid response', id: 'Sistem hulu mengirim respons tidak valid' } },
+  OVERLOADED: { status: 503, title: { en: 'The gateway is overloaded', id: 'Gateway sedang kelebihan beban' } },
   SERVICE_UNAVAILABLE: { status: 503, title: { en: 'Service unavailable', id: 'Layanan tidak tersedia' } },
   UPSTREAM_UNAVAILABLE: { status: 503, title: { en: 'Upstream system unavailable', id: 'Sistem hulu tidak tersedia' } },
   UPSTREAM_TIMEOUT: { status: 504, title: { en: 'Upstream system timed out', id: 'Sistem hulu tidak merespons tepat waktu' } },

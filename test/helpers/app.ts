@@ -47,7 +47,9 @@ export async function setupTestContext(t: Teardown): Promise<TestContext> {
 export function testConfig(env: Record<string, string> = {}): Config {
   // Registration budgets out of the way; the tests of those budgets set their own. Job workers poll
   // at pg-boss's fastest (new jobs wake them at once anyway), so retries are picked up quickly.
-  return loadConfig({ LOG_LEVEL: 'silent', PUBLIC_URL: 'http://gateway.test', REGISTRATION_PER_IP: '10000', REGISTRATION_PER_NIB: '10000', JOB_POLL_INTERVAL_MS: '500', ...env })
+  // Load shedding off (a test machine running files side by side stalls loops by seconds; the
+  // shedding test turns it on).
+  return loadConfig({ LOG_LEVEL: 'silent', PUBLIC_URL: 'http://gateway.test', REGISTRATION_PER_IP: '10000', REGISTRATION_PER_NIB: '10000', JOB_POLL_INTERVAL_MS: '500', LOAD_SHED_EVENT_LOOP_DELAY_MS: '0', ...env })
 }
 
 /** Collects the JSON log lines an app writes, for assertions on logging. */

@@ -45,6 +45,8 @@ export async function childGateway(
     INATRADE_CALLBACK_SECRET: options.callbackSecret,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_SCALE: '1000',
+    SHUTDOWN_DRAIN_MS: '0',
+    LOAD_SHED_EVENT_LOOP_DELAY_MS: '0',
     JOB_POLL_INTERVAL_MS: '500',
     JOB_EXPIRE_SECONDS_MAX: '10',
     // A killed instance's jobs are retried a second after they expire, not after their queue's backoff (30 s for webhooks).

@@ -1,6 +1,7 @@
 /**
  * Health for load balancers: `live` says the process answers; `ready` says it can serve, which
- * needs the database. Upstream circuits are reported but do not fail readiness: the gateway still
+ * needs the database, an event loop that is not stalling and no shutdown under way
+ * (src/plugins/load-shedding.ts). Upstream circuits are reported but do not fail readiness: the gateway still
  * accepts work for them (it is queued), so taking the instance out of rotation would not help.
  */
 import type { FastifyInstance } from 'fastify'
@@ -39,7 +40,7 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
         security: [],
         response: {
           200: Type.Ref('Readiness', { description: 'Ready (or degraded: an upstream circuit is not closed).' }),
-          503: Type.Ref('Readiness', { description: 'Not ready: the database is unreachable.' }),
+          503: Type.Ref('Readiness', { description: 'Not ready: the database is unreachable, the instance is overloaded or it is shutting down (`status` says which).' }),
           ...problemResponses('BAD_REQUEST', 'INTERNAL_ERROR'),
         },
       },
@@ -53,12 +54,13 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
       ])
       const upstreams = app.upstreams.breakerStates()
       const anyOpen = Object.values(upstreams).some((state) => state !== 'closed')
+      const notReady = !databaseUp ? 'unavailable' : app.draining() ? 'draining' : app.overloaded() ? 'overloaded' : undefined
       const body: Readiness = {
-        status: !databaseUp ? 'unavailable' : anyOpen ? 'degraded' : 'ready',
+        status: notReady ?? (anyOpen ? 'degraded' : 'ready'),
         database: { status: databaseUp ? 'up' : 'down', latencyMs: Math.round((performance.now() - started) * 10) / 10 },
         upstreams,
       }
-      return reply.code(databaseUp ? 200 : 503).send(body)
+      return reply.code(notReady ? 503 : 200).send(body)
     },
   )
 }

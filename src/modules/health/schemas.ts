@@ -12,8 +12,9 @@ export const LivenessSchema = Type.Object(
 
 export const ReadinessSchema = Type.Object(
   {
-    status: Type.Union([Type.Literal('ready'), Type.Literal('degraded'), Type.Literal('unavailable')], {
-      description: '`degraded`: the database is up but an upstream circuit is open or half-open.',
+    status: Type.Union([Type.Literal('ready'), Type.Literal('degraded'), Type.Literal('unavailable'), Type.Literal('overloaded'), Type.Literal('draining')], {
+      description:
+        '`degraded`: the database is up but an upstream circuit is open or half-open (still ready: work for it is queued). Not ready (`503`): `unavailable` (the database is unreachable), `overloaded` (the event loop is stalling: other requests get `503 OVERLOADED`), `draining` (shutting down: requests are still served for a few seconds; send new ones elsewhere).',
     }),
     database: Type.Object(
       { status: Type.Union([Type.Literal('up'), Type.Literal('down')]), latencyMs: Type.Number() },
