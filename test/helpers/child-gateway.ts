@@ -15,6 +15,8 @@ const root = path.resolve(import.meta.dirname, '../..')
 
 export interface ChildGateway {
   origin: string
+  /** The server database it runs on (undefined when embedded): a second instance may share it. */
+  databaseUrl?: string
   start(): Promise<void>
   kill(): void
   post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown>; retryAfter: number }>
@@ -27,9 +29,18 @@ export interface ChildGateway {
 export async function childGateway(
   t: { teardown(fn: () => unknown): void },
   sandbox: Pick<Sandbox, 'ossUrl' | 'djpUrl' | 'inatradeUrl'>,
-  options: { callbackSecret: string; env?: Record<string, string> },
+  options: {
+    callbackSecret: string
+    env?: Record<string, string>
+    /** Another instance on the same server database (its owner drops it), as behind one load balancer. */
+    shareDatabaseOf?: ChildGateway
+    /** The URL clients use, shared by instances behind one load balancer (default: this instance's own). */
+    publicUrl?: string
+  },
 ): Promise<ChildGateway> {
-  const serverDatabase = await createServerDatabase()
+  if (options.shareDatabaseOf && !options.shareDatabaseOf.databaseUrl) throw new Error('only a server database can be shared')
+  const shared = options.shareDatabaseOf?.databaseUrl
+  const serverDatabase = shared ? { url: shared, drop: async () => {} } : await createServerDatabase()
   const dataDir = serverDatabase ? undefined : mkdtempSync(path.join(tmpdir(), 'gw-child-'))
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
@@ -37,7 +48,7 @@ export async function childGateway(
     ...(process.env as Record<string, string>),
     PORT: String(port),
     HOST: '127.0.0.1',
-    PUBLIC_URL: origin,
+    PUBLIC_URL: options.publicUrl ?? origin,
     SANDBOX: 'true',
     OSS_URL: sandbox.ossUrl,
     DJP_URL: sandbox.djpUrl,
@@ -89,6 +100,7 @@ export async function childGateway(
 
   return {
     origin,
+    databaseUrl: serverDatabase?.url,
     start,
     kill: () => child?.kill('SIGKILL'),
     post,
