@@ -212,7 +212,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(obligationRoutes)
   await app.register(reportRoutes)
   await app.register(obligationCalendarRoutes, { config })
-  await app.register(complianceRoutes, { reminderDays: config.obligations.reminderDays })
+  await app.register(complianceRoutes, config.obligations)
   await app.register(shipmentDataRoutes)
   if (config.sandbox) {
     await app.register(sandboxRoutes, { config, upstreamUrls: options.upstreamUrls })

@@ -86,6 +86,8 @@ export interface PressureSettings {
  */
 export interface ObligationSettings {
   reminderDays: number
+  /** When the daily compliance evaluation runs (COMPLIANCE_EVALUATION_CRON, Asia/Jakarta; once across instances). */
+  evaluationCron: string
 }
 
 /**
@@ -319,6 +321,17 @@ function parseInteger(env: Env, name: string, fallback: number, min: number, max
   return Number(raw)
 }
 
+/** Five cron fields (minute hour day month weekday): digits, `*`, `/`, `,`, `-`; pg-boss evaluates it. */
+function parseCron(env: Env, name: string, fallback: string): string {
+  const raw = optional(env, name)
+  if (raw === undefined) return fallback
+  const fields = raw.trim().split(/\s+/)
+  if (fields.length !== 5 || !fields.every((field) => /^[\d*/,-]+$/.test(field))) {
+    throw new ConfigError(name, `must be a cron expression of five fields, e.g. "5 0 * * *" (got "${raw}")`)
+  }
+  return fields.join(' ')
+}
+
 function parseRateLimits(env: Env): RateLimitSettings {
   const scale = parseInteger(env, 'RATE_LIMIT_SCALE', 1, 1, MAX_SCALE)
   const settings = { scale } as RateLimitSettings
@@ -521,6 +534,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     obligations: {
       reminderDays: parseInteger(env, 'OBLIGATION_REMINDER_DAYS', 3, 1, 60),
+      evaluationCron: parseCron(env, 'COMPLIANCE_EVALUATION_CRON', '5 0 * * *'),
     },
   }
 }

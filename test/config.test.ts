@@ -149,7 +149,7 @@ t.test('permit reconciliation: how long a permit may stay still, how many are as
 })
 
 t.test('obligation reminders: OBLIGATION_REMINDER_DAYS days before a deadline, 3 by default, validated', async (t) => {
-  t.same(loadConfig({}).obligations, { reminderDays: 3 })
+  t.same(loadConfig({}).obligations, { reminderDays: 3, evaluationCron: '5 0 * * *' })
   t.equal(loadConfig({ OBLIGATION_REMINDER_DAYS: '7' }).obligations.reminderDays, 7)
   for (const value of ['0', '61', 'three']) {
     const error = t.throws(() => loadConfig({ OBLIGATION_REMINDER_DAYS: value })) as ConfigError
@@ -185,4 +185,13 @@ t.test('WEBHOOK_SECRET_KEY: a sandbox default, required and exactly 32 bytes out
   t.same(config.webhooks.secretKey, Buffer.alloc(32, 5))
   t.equal(config.webhooks.disableAfterMs, 3_600_000)
   t.equal(config.webhooks.timeoutMs, 10_000)
+})
+
+t.test('the compliance evaluation: COMPLIANCE_EVALUATION_CRON, 00:05 by default, five cron fields', async (t) => {
+  t.equal(loadConfig({}).obligations.evaluationCron, '5 0 * * *')
+  t.equal(loadConfig({ COMPLIANCE_EVALUATION_CRON: ' 30  1 * * 1-5 ' }).obligations.evaluationCron, '30 1 * * 1-5', 'spaces tidied')
+  for (const value of ['5 0 * *', 'every day', '5 0 * * * *', '5 0 * * MON;rm']) {
+    const error = t.throws(() => loadConfig({ COMPLIANCE_EVALUATION_CRON: value })) as ConfigError
+    t.match(error.message, /COMPLIANCE_EVALUATION_CRON/, `refused: ${value}`)
+  }
 })

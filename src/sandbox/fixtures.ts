@@ -17,7 +17,7 @@ const strict = { additionalProperties: false } as const
 const Text = Type.String({ minLength: 1, maxLength: 500 })
 const Millis = Type.Integer({ minimum: 0, maximum: 600_000 })
 
-const Mode = Type.Union([Type.Literal('normal'), Type.Literal('slow'), Type.Literal('flaky'), Type.Literal('down')])
+const Mode = Type.Union([Type.Literal('normal'), Type.Literal('slow'), Type.Literal('flaky'), Type.Literal('unreliable'), Type.Literal('down')])
 
 /** How an upstream misbehaves for one identity; the same knobs in every section. */
 const behaviour = {
@@ -28,6 +28,8 @@ const behaviour = {
   failTimes: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
   /** `down`: destroy the socket instead of answering 503. */
   hangUp: Type.Optional(Type.Boolean()),
+  /** `unreliable`: the share of attempts that fail at random (half before the work, half after it). Default 0.3. */
+  failureRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
 }
 
 const BusinessType = Type.Union([
@@ -95,6 +97,7 @@ export interface UpstreamBehaviour {
   delayMs?: number
   failTimes?: number
   hangUp?: boolean
+  failureRate?: number
 }
 
 const OSS_FIELDS_WHEN_FOUND = ['name', 'legalForm', 'businessTypes', 'address', 'kbli', 'personsInCharge', 'lastChangedAt'] as const

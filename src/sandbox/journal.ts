@@ -13,6 +13,8 @@ export interface JournalEntry {
   at: string
   /** null until answered, and for ever when the stub hung up on purpose. */
   statusCode: number | null
+  /** `unreliable`: the stub did the work and answered `statusCode`, the caller was sent a 502. */
+  answerLost?: boolean
 }
 
 /** Old entries are dropped past this: a sandbox may run for days behind a tester's gateway. */

@@ -25,6 +25,8 @@ export interface StartSandboxOptions {
   /** Default: fixtures/sandbox-identities.json. */
   fixturesPath?: string | URL
   timeScale?: number
+  /** Requests each stub's journal keeps (default 1,000): a drill counting every attempt raises it. */
+  journalLimit?: number
   callbackSecret?: string
   logger?: boolean | object
   /** Default: fixtures/sandbox-sso-accounts.json. */
@@ -63,7 +65,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     SandboxIdp.create(OSS_IDP, { accounts: accounts.oss, gatewayOrigins: options.gatewayOrigins }),
     SandboxIdp.create(KEMENDAG_IDP, { accounts: accounts.kemendag, gatewayOrigins: options.gatewayOrigins }),
   ])
-  const common = { identities, logger: options.logger, timeScale: options.timeScale }
+  const common = { identities, logger: options.logger, timeScale: options.timeScale, journalLimit: options.journalLimit }
   const stubs = {
     oss: await buildOssStub({ ...common, sso: ossIdp }),
     djp: await buildDjpStub(common),

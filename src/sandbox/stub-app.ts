@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
-import { AttemptCounter } from './behaviour.ts'
+import { AttemptCounter, takeLostAnswer } from './behaviour.ts'
 import { registerControlApi, CONTROL_PREFIX } from './control-api.ts'
 import type { IdentityStore } from './fixtures.ts'
 import { Journal, type JournalEntry } from './journal.ts'
@@ -18,6 +18,8 @@ export interface StubOptions {
   logger?: boolean | object
   /** Multiplies every delay: 0.01 makes a 3 s step last 30 ms. Default 1. */
   timeScale?: number
+  /** How many requests the journal keeps (the oldest dropped first). Default JOURNAL_LIMIT (1,000). */
+  journalLimit?: number
 }
 
 export interface StubKit {
@@ -56,7 +58,7 @@ export function createStubApp(options: CreateStubAppOptions): StubKit {
   const resetHooks: Array<() => void> = []
   const kit: StubKit = {
     app,
-    journal: new Journal(),
+    journal: new Journal(options.journalLimit),
     scheduler: new Scheduler(options.timeScale ?? 1),
     attempts: new AttemptCounter(),
     identities: options.identities,
@@ -77,13 +79,18 @@ export function createStubApp(options: CreateStubAppOptions): StubKit {
   })
   // The status is journalled as the stub sends it, not once the client took it: a request the
   // gateway gave up on (timed out) still shows what the stub did with it.
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     const entry = entries.get(request)
     if (entry) entry.statusCode = reply.statusCode
+    // `unreliable`: the work is done (journalled as such), the caller sees a 502 instead.
+    if (!takeLostAnswer(request)) return payload
+    if (entry) entry.answerLost = true
+    reply.code(502).header('content-type', 'application/json; charset=utf-8')
+    return JSON.stringify({ error: 'BAD_GATEWAY', message: `the ${options.upstream} answer was lost on the way back (sandbox mode "unreliable"); the work was done` })
   })
   app.addHook('onResponse', async (request, reply) => {
     const entry = entries.get(request)
-    if (entry) entry.statusCode = reply.statusCode
+    if (entry && !entry.answerLost) entry.statusCode = reply.statusCode
   })
 
   app.setNotFoundHandler((request, reply) => {

@@ -4,28 +4,32 @@
  * PostgreSQL server and Redis. A token one issues the other accepts; the token endpoint's budget is
  * one budget across both (not one each); submissions taken by both are each filed at INATRADE by
  * exactly one of them (every attempt counted, not only the successful ones), and every webhook
- * message of their journeys reaches the receiver once. Needs a server
+ * message of their journeys reaches the receiver once; a person's sign-in started on one finishes on
+ * the other; the compliance evaluation's cron fires once a minute across both, not once each. Needs a server
  * database (two processes cannot share an embedded one): skipped without DATABASE_URL.
  * TWO_INSTANCE_SUBMISSIONS sets the submissions (default 400; the drill's 2,000 on demand).
  */
-import { connect, createServer } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
+import * as oidc from 'openid-client'
+import pg from 'pg'
 import t from 'tap'
 import { startSandbox } from '../../src/sandbox/start-sandbox.ts'
 import { childGateway, type ChildGateway } from '../helpers/child-gateway.ts'
 import { freePort } from '../helpers/live-gateway.ts'
+import { openLoginPage, submitLogin, swaggerUiClient } from '../helpers/oidc.ts'
 import { sampleSubmission } from '../helpers/permit-submission.ts'
 import { startReceiver, verify } from '../helpers/webhook-receiver.ts'
 
 const SECRET = 'two-instance-callback-secret'
 const SUBMISSIONS = Math.max(10, Number(process.env.TWO_INSTANCE_SUBMISSIONS ?? 400) || 400)
-const OIDC_BUDGET = 10
+const OIDC_BUDGET = 20
 const NIB = '8120000000001'
 const STEPS = ['permit.submitted', 'permit.forwarded', 'permit.received', 'permit.under_review', 'permit.approved', 'permit.issued']
 
 if (!process.env.DATABASE_URL || !process.env.REDIS_URL) {
   t.pass('skipped: two instances need a server database and Redis (DATABASE_URL, REDIS_URL)')
 } else {
-  const sandbox = await startSandbox({ callbackSecret: SECRET, logger: false, timeScale: 0.01 })
+  const sandbox = await startSandbox({ callbackSecret: SECRET, logger: false, timeScale: 0.01, journalLimit: 100_000 })
   t.teardown(() => sandbox.close())
   // The load balancer: the public URL (the OIDC issuer, INATRADE's callback address) takes turns
   // between the instances, connection by connection.
@@ -33,14 +37,25 @@ if (!process.env.DATABASE_URL || !process.env.REDIS_URL) {
   const publicUrl = `http://127.0.0.1:${balancerPort}`
   const backends: ChildGateway[] = []
   let turn = 0
+  /** When set, every new connection goes to this instance (a sticky balancer, for the sign-in test). */
+  let pinned: ChildGateway | undefined
+  const open = new Set<Socket>()
   const balancer = createServer((client) => {
-    const backend = backends[turn++ % backends.length]!
+    const backend = pinned ?? backends[turn++ % backends.length]!
+    open.add(client)
+    client.on('close', () => open.delete(client))
     const upstream = connect(Number(new URL(backend.origin).port), '127.0.0.1')
     client.pipe(upstream).pipe(client)
     client.on('error', () => upstream.destroy())
     upstream.on('error', () => client.destroy())
   })
   await new Promise<void>((resolve) => balancer.listen(balancerPort, '127.0.0.1', resolve))
+  /** Sends the next connections to `backend`, closing the open ones so no kept-alive socket stays on the other. */
+  async function pinTo(backend: ChildGateway | undefined): Promise<void> {
+    pinned = backend
+    for (const socket of open) socket.destroy()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
   t.teardown(() => new Promise((resolve) => balancer.close(resolve)))
   const env = {
     REDIS_URL: process.env.REDIS_URL,
@@ -49,6 +64,9 @@ if (!process.env.DATABASE_URL || !process.env.REDIS_URL) {
     RATE_LIMIT_OIDC_PER_MINUTE: String(OIDC_BUDGET),
     RATE_LIMIT_API_PER_MINUTE: '1000000',
     RATE_LIMIT_ORGANISATION_PER_MINUTE: '1000000',
+    RATE_LIMIT_SIGN_IN_PER_IP: '1000',
+    // Every minute, so the test sees it fire (and fire once) across the two.
+    COMPLIANCE_EVALUATION_CRON: '* * * * *',
   }
   const a = await childGateway(t, sandbox, { callbackSecret: SECRET, publicUrl, env })
   await a.start()
@@ -57,15 +75,20 @@ if (!process.env.DATABASE_URL || !process.env.REDIS_URL) {
   backends.push(a, b)
 
   const created = await fetch(`${a.origin}/v1/sandbox/test-organisations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ nib: NIB }) })
-  const organisation = (await created.json()) as { organisation: { id: string }; clients: { kind: string; clientId: string; clientSecret: string }[] }
+  const organisation = (await created.json()) as { organisation: { id: string }; superAdmin: { username: string; password: string; userId: string }; clients: { kind: string; clientId: string; clientSecret: string }[] }
+  const startedAt = new Date()
   const inhouse = organisation.clients.find((client) => client.kind === 'inhouse')!
   const basic = `Basic ${Buffer.from(`${encodeURIComponent(inhouse.clientId)}:${encodeURIComponent(inhouse.clientSecret)}`).toString('base64')}`
-  const tokenFrom = (gateway: ChildGateway) =>
-    fetch(`${gateway.origin}/oidc/token`, {
+  let tokensIssued = 0
+  const tokenFrom = async (gateway: ChildGateway) => {
+    const response = await fetch(`${gateway.origin}/oidc/token`, {
       method: 'POST',
       headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials&scope=permits%3Aread%20permits%3Awrite%20webhooks%3Aread%20webhooks%3Awrite',
     })
+    if (response.status === 200) tokensIssued++
+    return response
+  }
 
   // The submissions' token, taken first: the budget test spends the rest of the minute's budget.
   const submitToken = ((await (await tokenFrom(b)).json()) as { access_token: string }).access_token
@@ -80,11 +103,31 @@ if (!process.env.DATABASE_URL || !process.env.REDIS_URL) {
     }
   })
 
+  t.test('a sign-in started on one instance finishes on the other', async (t) => {
+    // The browser's first requests (discovery, the authorization request, the login page) reach A.
+    await pinTo(a)
+    const swaggerUi = await swaggerUiClient(publicUrl)
+    const page = await openLoginPage(publicUrl, swaggerUi, { scope: 'openid org:read' })
+    t.match(page.html, /<form/, 'the login page, from A')
+    // The form post, the resumed authorization and the consent: B, which never saw the interaction.
+    await pinTo(b)
+    const { callback } = await submitLogin(publicUrl, page, organisation.superAdmin.username, organisation.superAdmin.password)
+    t.ok(callback.searchParams.get('code'), `B finished it: back at the client with a code (${callback.href.slice(0, 120)})`)
+    // The code exchanged at A again.
+    await pinTo(a)
+    const tokens = await oidc.authorizationCodeGrant(swaggerUi, callback, { pkceCodeVerifier: page.verifier, expectedState: page.state })
+    t.equal(tokens.claims()?.sub, organisation.superAdmin.userId, 'A redeemed the code B issued')
+    await pinTo(undefined)
+    const me = await fetch(`${b.origin}/v1/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
+    t.equal(me.status, 200, 'and B accepts the access token')
+  })
+
   t.test('the token endpoint budget is one budget across both instances, not one each', async (t) => {
-    // Two tokens were issued already (one by each); the rest of the minute's budget, alternating instances.
-    const left = OIDC_BUDGET - 2
+    // The client's budget (the sign-in, a browser's, is counted apart): what the tokens issued so far
+    // left of it, then the rest, alternating instances.
+    const left = OIDC_BUDGET - tokensIssued
     const statuses: number[] = []
-    for (let i = 0; i < OIDC_BUDGET + 4; i++) statuses.push((await tokenFrom(i % 2 === 0 ? b : a)).status)
+    for (let i = 0; i < OIDC_BUDGET + 4; i++) statuses.push((await tokenFrom(i % 2 === 0 ? a : b)).status)
     const granted = statuses.filter((status) => status === 200).length
     t.equal(granted, left, `${left} more tokens, then 429: the combined budget, not ${OIDC_BUDGET} each (statuses ${statuses.join(',')})`)
     t.ok(statuses.slice(left).every((status) => status === 429), 'everything after is refused, on both instances')
@@ -163,5 +206,22 @@ if (!process.env.DATABASE_URL || !process.env.REDIS_URL) {
       }
       return count
     }
+  })
+
+  t.test('the compliance evaluation fires once a minute across both instances, not once each', async (t) => {
+    const pool = new pg.Pool({ connectionString: a.databaseUrl, max: 1 })
+    t.teardown(() => pool.end())
+    const firings = async () =>
+      (await pool.query<{ minute: string; count: string; completed: string }>(
+        `select date_trunc('minute', created_on)::text as minute, count(*)::text as count, count(*) filter (where state = 'completed')::text as completed
+           from pgboss.job where name = 'compliance.evaluate' and created_on >= $1 group by 1 order by 1`,
+        [startedAt],
+      )).rows
+    const deadline = Date.now() + 150_000
+    while (Date.now() < deadline && !(await firings()).some((row) => Number(row.completed) > 0)) await new Promise((resolve) => setTimeout(resolve, 1000))
+    const rows = await firings()
+    t.ok(rows.length >= 1, `fired (${rows.length} minute(s) since the start)`)
+    t.same(rows.filter((row) => row.count !== '1'), [], 'each minute once, though both instances watch the schedule')
+    t.ok(rows.some((row) => row.completed === '1'), 'and the evaluation ran')
   })
 }

@@ -97,3 +97,28 @@ t.test('a slow request in flight does not hold up close', async (t) => {
   t.ok(performance.now() - started < 1000, 'closed without waiting the 3 s delay')
   t.ok(await pending, 'the pending request settled')
 })
+
+t.test('unreliable: a share of attempts fails at random, before the work or after it (the answer lost)', async (t) => {
+  const { app, post } = await inatrade(t)
+  const script = async (failureRate: number) => {
+    const identity = (await app.inject({ url: `/__sandbox/identities/${NIB.approved}` })).json()
+    const put = await app.inject({ method: 'PUT', url: `/__sandbox/identities/${NIB.approved}`, payload: { ...identity, inatrade: { ...identity.inatrade, mode: 'unreliable', failureRate } } })
+    t.equal(put.statusCode, 200, `scripted: unreliable, ${failureRate}`)
+  }
+  await script(1)
+  const answers = []
+  for (let i = 0; i < 60; i++) answers.push(await post(NIB.approved, `unreliable-${i}`))
+  t.ok(answers.every((answer) => answer.statusCode >= 500), 'failureRate 1: every attempt fails')
+  const lost = answers.map((answer, i) => ({ i, body: answer.json() })).filter(({ body }) => /answer was lost/.test(body.message))
+  t.ok(lost.length > 0 && lost.length < 60, `some after the work, some before (${lost.length} of 60 lost on the way back)`)
+  t.ok(answers.filter((answer) => !/answer was lost/.test(answer.json().message)).every((answer) => [500, 502, 503, 504].includes(answer.statusCode)), 'the others a 500, 502, 503 or 504')
+  const journal = (await app.inject({ url: '/__sandbox/requests' })).json() as { headers: Record<string, string>; statusCode: number; answerLost?: boolean }[]
+  const lostEntries = journal.filter((entry) => entry.answerLost)
+  t.equal(lostEntries.length, lost.length, 'the journal marks each lost answer')
+  t.ok(lostEntries.every((entry) => entry.statusCode === 202), 'with the status the stub really gave: the application was filed')
+
+  await script(0)
+  const retried = await post(NIB.approved, `unreliable-${lost[0]!.i}`)
+  t.equal(retried.statusCode, 200, 'failureRate 0: the retry of a lost answer replays the filed application')
+  t.equal((await post(NIB.approved, 'unreliable-new')).statusCode, 202, 'and a new key is filed')
+})

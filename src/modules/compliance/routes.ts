@@ -1,6 +1,7 @@
 /**
  * Compliance routes (own standing, operators' actions) and the daily evaluation: its job handler
- * and its pg-boss cron (00:05 Asia/Jakarta; one firing across instances).
+ * and its pg-boss cron (COMPLIANCE_EVALUATION_CRON, 00:05 Asia/Jakarta by default; one firing across
+ * instances: pg-boss claims each cron pass in the database).
  */
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
@@ -22,11 +23,11 @@ import { applySanction, endSanction, operatorList, operatorStanding, ownComplian
 
 const AUTH_PROBLEMS = ['UNAUTHENTICATED', 'INVALID_TOKEN', 'FORBIDDEN', 'INSUFFICIENT_SCOPE'] as const
 const BODY_PROBLEMS = ['BAD_REQUEST', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const
-export const EVALUATION_CRON = '5 0 * * *'
 const EVALUATE_QUEUE = QUEUES.complianceEvaluate.name
 
 export interface ComplianceRoutesOptions {
   reminderDays: number
+  evaluationCron: string
 }
 
 export default async function complianceRoutes(app: FastifyInstance, options: ComplianceRoutesOptions): Promise<void> {
@@ -38,7 +39,7 @@ export default async function complianceRoutes(app: FastifyInstance, options: Co
     if (result.reminders + result.sanctions + result.expired > 0) app.log.info(result, 'compliance evaluated')
   })
   app.addHook('onReady', async () => {
-    await app.jobEngine.boss.schedule(EVALUATE_QUEUE, EVALUATION_CRON, {}, { tz: 'Asia/Jakarta' })
+    await app.jobEngine.boss.schedule(EVALUATE_QUEUE, options.evaluationCron, {}, { tz: 'Asia/Jakarta' })
   })
 
   app.get(
