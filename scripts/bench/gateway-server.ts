@@ -42,8 +42,9 @@ const app = await buildApp({
     ? { upstreamUrls: { ossUrl: sandbox.ossUrl, djpUrl: sandbox.djpUrl, inatradeUrl: sandbox.inatradeUrl }, federation: { ...sandboxFederation(sandbox), ...config.federation } }
     : { upstreamUrls: { ossUrl: config.upstreams.ossUrl!, djpUrl: config.upstreams.djpUrl!, inatradeUrl } }),
 })
-// Forked by the bench: an ephemeral port it learns over IPC; run by hand (profiling): PORT.
-await app.listen({ port: process.send ? 0 : config.port, host: '127.0.0.1' })
+// PORT: the benches give 0 (an ephemeral port they learn over IPC) or a port they chose (one that
+// INATRADE's callbacks must reach, through PUBLIC_URL); run by hand (profiling), 3000.
+await app.listen({ port: config.port, host: '127.0.0.1' })
 if (!process.send) console.error(`gateway listening on port ${config.port}; Ctrl-C writes any --cpu-prof profile`)
 
 /** Users with every optional column filled, so a list page serialises what a real one does. */

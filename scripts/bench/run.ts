@@ -13,6 +13,7 @@ const PARTS: { name: string; load: () => Promise<{ run: () => Promise<BenchPart>
   { name: 'sockets', load: () => import('./sockets.ts') },
   { name: 'permits', load: () => import('./permits.ts') },
   { name: 'notifications', load: () => import('./notifications.ts') },
+  { name: 'mixed', load: () => import('./mixed.ts') },
   { name: 'access-log', load: () => import('./access-log.ts') },
   { name: 'validation-cost', load: () => import('./validation-cost.ts') },
 ]

@@ -22,8 +22,8 @@ export interface ChildGateway {
   post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown>; retryAfter: number }>
   /** A GET answering JSON, retried across a restart. */
   get<T>(pathname: string, headers?: Record<string, string>): Promise<T>
-  /** An in-house client's token for a new test organisation of `nib`. */
-  organisation(nib: string, scope: string): Promise<{ organisationId: string; token: string }>
+  /** An in-house client's token for a new test organisation of `nib` (and its Basic credentials, for more). */
+  organisation(nib: string, scope: string): Promise<{ organisationId: string; token: string; basic: string }>
 }
 
 export async function childGateway(
@@ -106,8 +106,7 @@ export async function childGateway(
     post,
     get: <T>(pathname: string, headers: Record<string, string> = {}) => steady(async () => (await (await fetch(`${origin}${pathname}`, { headers })).json()) as T),
     async organisation(nib, scope) {
-      const { organisationId, token } = await testOrganisation(origin, nib, scope, (input, init) => steady(() => fetch(input, init)))
-      return { organisationId, token }
+      return testOrganisation(origin, nib, scope, (input, init) => steady(() => fetch(input, init)))
     },
   }
 }

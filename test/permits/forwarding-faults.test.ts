@@ -128,6 +128,10 @@ t.test('timing out (slow): INATRADE may have filed it; the retry learns the same
   const events = await eventsOf(db, permit.id)
   t.match(events[0], { type: 'permit.forwarding_attempted', outcome: 'retrying', detail: { errorCode: 'UPSTREAM_TIMEOUT', next: 'backoff' } })
   t.match(events.find((e) => e.type === 'permit.forwarded'), { detail: { replayed: true } }, 'INATRADE replayed the application the timed-out call created')
+  // INATRADE decided while the gateway was not listening for it (its callbacks found no forwarded
+  // permit): a replayed answer is followed at once by a look-up, not by the reconciliation's wait.
+  t.equal((await permitOf(db, permit.id)).status, 'issued', 'caught up with INATRADE\'s decision right after the replay')
+  t.ok(events.length > 0 && (await eventsOf(db, permit.id)).some((e) => e.type === 'permit.document_issued'), 'and the licence document issued')
   await exactlyOnce(t, permit.id)
 })
 

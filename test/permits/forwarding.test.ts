@@ -5,6 +5,7 @@
  */
 import t from 'tap'
 import { applicationInput, forwardPermit, forwardPermits, forwardingKey, operatorRetryForward } from '../../src/modules/permits/forwarding.ts'
+import { createUpstreams } from '../../src/upstreams/index.ts'
 import { setupTestContext } from '../helpers/app.ts'
 import { deliveredCount, eventsOf, insertPermit, jobContext, permitOf, testJourneyDeps } from '../helpers/permits.ts'
 
@@ -82,8 +83,12 @@ t.test('a batch is recorded as the one-permit path records each permit; skips an
 })
 
 t.test('failures of a batch are recorded together: each attempt counted with its event, the last one dead-lettered', async (t) => {
-  // No free deferral: INATRADE's 503 counts as an attempt, so the last one gives up.
-  const strict = testJourneyDeps(db, context.upstreams, { maxDeferredAttempts: 0 })
+  // No free deferral: INATRADE's 503 counts as an attempt, so the last one gives up. Upstreams of its
+  // own: its failures would count in the shared circuit breaker and open it for the tests after.
+  const { sandbox } = context
+  const upstreams = createUpstreams({ ossUrl: sandbox.ossUrl, djpUrl: sandbox.djpUrl, inatradeUrl: sandbox.inatradeUrl })
+  t.teardown(() => upstreams.close())
+  const strict = testJourneyDeps(db, upstreams, { maxDeferredAttempts: 0 })
   const [retrying, lastTry] = [await insertPermit(db, { nib: '8120000000008' }), await insertPermit(db, { nib: '8120000000008' })]
   const outcomes = await forwardPermits(strict, [
     { data: { permitId: retrying.id }, job: jobContext(0) },

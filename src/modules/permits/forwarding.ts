@@ -22,6 +22,7 @@ import type { BatchJob, Executor, JobContext } from '../../jobs/types.ts'
 import { newSpanId } from '../../upstreams/traceparent.ts'
 import type { InatradeApplicationInput, InatradeSubmission } from '../../upstreams/index.ts'
 import { recordAcknowledgedForwards, recordFailedAttempts, type FailedAttempt } from './forward-batch.ts'
+import { lookUpAtInatrade } from './inatrade-lookup.ts'
 import { appliedReportEvent, applyInatradeReport } from './inatrade-status.ts'
 import { moveStatus, recordEvent, type PermitEventInput } from './journey.ts'
 import { CANCEL_QUEUE, callbackUrl, licenceOptions, type JourneyDeps, type PermitJobData } from './journey-deps.ts'
@@ -147,6 +148,11 @@ export async function forwardPermits(deps: JourneyDeps, jobs: BatchJob<PermitJob
       outcomes[forward.index] = error
     }
   }
+  // A replayed answer: an earlier attempt filed the application and its answer was lost (or the
+  // gateway died before recording it), so INATRADE's callbacks since found no permit here and were
+  // refused. Ask INATRADE where it is now rather than wait for the reconciliation's period.
+  const replayed = sent.filter((forward) => forward.submission.replayed && outcomes[forward.index] === undefined)
+  await Promise.all(replayed.map((forward) => lookUpAtInatrade(deps, forward.permit.id, forward.submission.inatradeId, attemptTraceparent(forward.permit.trace_id))))
   return outcomes
 }
 

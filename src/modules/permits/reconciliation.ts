@@ -15,11 +15,9 @@
  * INATRADE de-duplicates on the permit's idempotency key).
  */
 import type { JobContext } from '../../jobs/types.ts'
-import type { InatradeApplication } from '../../upstreams/index.ts'
 import { attemptTraceparent } from './forwarding.ts'
-import { applyInatradeReport, type InatradeReport } from './inatrade-status.ts'
-import { recordEvent } from './journey.ts'
-import { FORWARD_QUEUE, licenceOptions, type JourneyDeps } from './journey-deps.ts'
+import { lookUpAtInatrade } from './inatrade-lookup.ts'
+import { FORWARD_QUEUE, type JourneyDeps } from './journey-deps.ts'
 
 const POLLED = ['forwarded', 'received', 'under_review', 'approved'] as const
 
@@ -34,12 +32,6 @@ export interface ReconcileSummary {
   unchanged: number
   failed: number
   reforwarded: number
-}
-
-/** INATRADE's view as a report: the current status, with the reason and time of its last step. */
-export function reportOf(application: InatradeApplication): InatradeReport {
-  const last = [...application.history].reverse().find((entry) => entry.status === application.status)
-  return { status: application.status, occurredAt: last?.at, reason: last?.reason, licence: application.licence }
 }
 
 export async function reconcilePermits(deps: JourneyDeps, settings: ReconcileSettings, _job?: JobContext): Promise<ReconcileSummary> {
@@ -61,24 +53,8 @@ export async function reconcilePermits(deps: JourneyDeps, settings: ReconcileSet
     // An outage: stop asking; the next run tries again.
     if (deps.inatradeBreaker() === 'open') break
     summary.polled++
-    try {
-      const lookup = await deps.inatrade.getApplication(permit.inatrade_id!, { traceparent: attemptTraceparent(permit.trace_id) })
-      await deps.db.transaction().execute(async (trx) => {
-        await trx.updateTable('permits').set({ updated_at: new Date() }).where('id', '=', permit.id).execute()
-        if (!lookup.found) {
-          summary.failed++
-          await recordEvent(trx, permit.id, { type: 'permit.reconciled', actor: { type: 'system', id: 'reconciliation' }, hop: 'inatrade', outcome: 'failed', detail: { reason: 'not_found_at_inatrade' } })
-          deps.log.error({ permitId: permit.id }, 'reconciliation: INATRADE does not know a forwarded permit')
-          return
-        }
-        const result = await applyInatradeReport(trx, permit.id, reportOf(lookup.application), { kind: 'reconciliation' }, licenceOptions(deps))
-        if (result.outcome === 'applied') summary.applied++
-        else summary.unchanged++
-      })
-    } catch (error) {
-      summary.failed++
-      deps.log.warn({ permitId: permit.id, err: error }, 'reconciliation: INATRADE look-up failed')
-    }
+    const outcome = await lookUpAtInatrade(deps, permit.id, permit.inatrade_id!, attemptTraceparent(permit.trace_id))
+    summary[outcome]++
   }
 
   const stuck = await deps.db
