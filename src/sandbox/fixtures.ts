@@ -15,7 +15,8 @@ export const DEFAULT_FIXTURES_PATH = fileURLToPath(new URL('../../fixtures/sandb
 // instead of silently meaning "normal".
 const strict = { additionalProperties: false } as const
 const Text = Type.String({ minLength: 1, maxLength: 500 })
-const Millis = Type.Integer({ minimum: 0, maximum: 600_000 })
+// Up to an hour: a drill's 10 s stall at a time scale of 0.01 is 1,000,000 ms before scaling.
+const Millis = Type.Integer({ minimum: 0, maximum: 3_600_000 })
 
 const Mode = Type.Union([Type.Literal('normal'), Type.Literal('slow'), Type.Literal('flaky'), Type.Literal('unreliable'), Type.Literal('down')])
 

@@ -149,3 +149,16 @@ t.test('end to end with the stub: forwarded, reviewed, approved, issued, by sign
   const sent = (await (await fetch(`${context.sandbox.inatradeUrl}/__sandbox/callbacks`)).json()) as { inatradeId: string; delivered: boolean }[]
   t.ok(sent.filter((d) => d.inatradeId === after.inatrade_id).every((d) => d.delivered), 'the gateway took every callback')
 })
+
+t.test('callbacks of one permit arriving at once queue on the permit: none fails, the last step wins', async (t) => {
+  // On the PostgreSQL server, two deliveries that each took the delivery row's share lock on the
+  // permit and then asked for its update lock deadlocked (a 500 to INATRADE).
+  for (let round = 0; round < 5; round++) {
+    const permit = await insertPermit(db, { status: 'received', inatradeId: `inatrade-burst-${round}` })
+    const answers = await Promise.all(
+      ['UNDER_REVIEW', 'UNDER_REVIEW', 'REJECTED', 'UNDER_REVIEW', 'REJECTED', 'UNDER_REVIEW'].map((status) => callback(event(permit, status, status === 'REJECTED' ? { reason: 'Kuota habis' } : {}))),
+    )
+    t.same(answers.map((answer) => answer.statusCode).filter((status) => status !== 200), [], `round ${round}: every delivery answered 200`)
+    t.equal((await permitOf(db, permit.id)).status, 'rejected', 'the decision stands whatever the order')
+  }
+})

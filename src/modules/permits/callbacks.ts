@@ -20,10 +20,13 @@ export function unknownApplication(): AppError {
 
 export async function handleInatradeCallback(db: Kysely<Database>, deliveryId: string, event: InatradeCallback, licence: LicenceOptions): Promise<CallbackOutcome> {
   return db.transaction().execute(async (trx) => {
-    const permit = await trx.selectFrom('permits').select(['id', 'reference_number']).where('inatrade_id', '=', event.inatradeId).executeTakeFirst()
+    // Locked first, before the delivery row's foreign key takes a share lock on it: two writers
+    // that each held that share lock and then asked for the update lock (two callbacks of one
+    // permit, a callback and a look-up) would deadlock. Concurrent deliveries queue here instead.
+    const permit = await trx.selectFrom('permits').select(['id', 'reference_number']).where('inatrade_id', '=', event.inatradeId).forUpdate().executeTakeFirst()
     // Not stored: the forwarding may still be committing; INATRADE's retry (or the reconciliation) will find it.
     if (!permit || permit.reference_number !== event.referenceNumber) throw unknownApplication()
-    // Taken first: a concurrent delivery of the same id waits on this row and then finds it.
+    // A concurrent delivery of the same id waited on the permit's lock: it finds this row.
     const claimed = await trx
       .insertInto('inatrade_callback_deliveries')
       .values({ delivery_id: deliveryId, permit_id: permit.id, inatrade_id: event.inatradeId, status: event.status, outcome: 'applied' })
