@@ -14,6 +14,7 @@
  * max(32 MiB, 25 %) across the run (the leak check); and, in interleaved wrk rounds of the same
  * run, client-credentials tokens ≥ 0.08× a bare Fastify GET.
  */
+import type pg from 'pg'
 import { Pool } from 'undici'
 import { fmtMiB, fmtMicros, fmtRate, fmtRatio, markdownTable, verdict } from './format.ts'
 import { json } from './http.ts'
@@ -89,6 +90,9 @@ export async function run(): Promise<BenchPart> {
       [startedAt, endedAt],
     )
     const after = await gateway.memory(true)
+    // The tokens are measured on a quiet gateway: INATRADE's last decisions and their webhooks
+    // would otherwise run inside the first rounds.
+    await settle(db, log)
     log('token endpoint against a bare GET, interleaved rounds')
     const [ping, token] = await measureInterleaved(
       [
@@ -134,6 +138,20 @@ async function prepare(gateway: Server, receiverUrl: string): Promise<Fixture & 
     token: organisation.token,
     permitIds,
   }
+}
+
+/** Waits (up to 5 min) until no permit waits for INATRADE and no webhook message for its receiver. */
+async function settle(db: pg.Client, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + 5 * 60_000
+  while (Date.now() < deadline) {
+    const { rows } = await db.query<{ busy: string }>(
+      `select ((select count(*) from permits where status in ('submitted', 'forwarded', 'received', 'under_review', 'approved'))
+             + (select count(*) from webhook_deliveries where state = 'pending'))::text as busy`,
+    )
+    if (rows[0]!.busy === '0') return
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  log('the gateway did not settle within 5 minutes')
 }
 
 /** Sends the mix at RATE a second for SECONDS; each latency from the request's scheduled instant. */
