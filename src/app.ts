@@ -49,6 +49,7 @@ import rateLimitPlugin, { type RateLimitOptions } from './plugins/rate-limit.ts'
 import dbPlugin from './plugins/db.ts'
 import errorsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
+import deprecationPlugin from './plugins/deprecation.ts'
 import routeInventoryPlugin from './plugins/route-inventory.ts'
 import loadSheddingPlugin from './plugins/load-shedding.ts'
 import securityHeadersPlugin from './plugins/security-headers.ts'
@@ -157,6 +158,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   useBoundedJsonParser(app)
 
   await app.register(routeInventoryPlugin)
+  await app.register(deprecationPlugin)
   await app.register(errorsPlugin)
   await app.register(requestContextPlugin)
   await app.register(loadSheddingPlugin, config.pressure)

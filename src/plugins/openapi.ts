@@ -32,6 +32,15 @@ gateway's log; send your own \`X-Request-Id\` to correlate across systems.
 (ties broken by id) unless the operation offers \`sort\`. Filters are plain query parameters named
 after the field (\`status=\`, \`actor=\`, \`from=\`/\`to=\` for time ranges, ISO 8601).
 
+**Versioning and deprecation.** The major version is in the path (\`/v1\`). Within it, changes are
+additive only: new operations, new optional fields and parameters, new enum values in answers,
+new problem codes and event types; clients must ignore fields they do not know. Anything that would
+break a client goes to \`/v2\`, side by side. An operation that is going away is marked
+\`deprecated\` here at least 6 months before its sunset, and every answer of it carries
+\`Deprecation: @<epoch>\` (RFC 9745), \`Sunset: <date>\` (RFC 8594) and \`Link\` headers to its
+successor and to this policy; after the sunset it answers \`410 Gone\`. The changelog
+(\`CHANGELOG.md\`) lists every change.
+
 | code | status | title | type |
 |---|---|---|---|
 ${errorCatalogueTable}
