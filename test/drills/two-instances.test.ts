@@ -138,7 +138,8 @@ if (!process.env.DATABASE_URL || !process.env.REDIS_URL) {
     const bearer = { authorization: `Bearer ${submitToken}` }
     const receiver = await startReceiver(t)
     const webhook = await a.post(`/v1/orgs/${organisation.organisation.id}/webhooks`, { url: `${receiver.url}/erp`, eventTypes: STEPS }, bearer)
-    t.equal(webhook.status, 201, JSON.stringify(webhook.body))
+    // The body (with its secret) only when the subscription failed.
+    t.equal(webhook.status, 201, webhook.status === 201 ? 'subscribed' : JSON.stringify(webhook.body))
     const secret = webhook.body.secret as string
     let next = 0
     const accepted = new Set<string>()
