@@ -32,6 +32,7 @@ import permitTypeRoutes from './modules/permit-types/routes.ts'
 import accountRoutes from './modules/account/routes.ts'
 import operatorRoutes from './modules/operators/routes.ts'
 import organisationSyncRoutes from './modules/operators/sync-routes.ts'
+import consoleRoutes from './modules/console/routes.ts'
 import operatorJobRoutes from './modules/operators/jobs-routes.ts'
 import permitRoutes from './modules/permits/routes.ts'
 import shipmentDataRoutes from './modules/shipment-data/routes.ts'
@@ -209,6 +210,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(operatorRoutes, { config })
   await app.register(organisationSyncRoutes)
   await app.register(operatorJobRoutes)
+  await app.register(consoleRoutes, { config })
   await app.register(accountRoutes, { config })
   await app.register(permitRoutes, { config })
   await app.register(obligationRoutes)

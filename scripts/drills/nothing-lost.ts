@@ -240,11 +240,16 @@ async function submitUntilAccepted(
   restarting: () => Promise<void> | undefined,
 ): Promise<string> {
   const deadline = Date.now() + 300_000
+  let last = 'nothing'
   while (Date.now() < deadline) {
     let wait = 100
+    // A gateway that died by itself is the drill's finding, not something to wait out.
+    const crash = gateway.crashed()
+    if (crash) throw new Error(`${reference}: the gateway died by itself: ${crash}`)
     try {
       const answer = await gateway.post('/v1/permits', sampleSubmission(reference), { ...bearer, 'idempotency-key': `key-${reference}` })
       if (answer.status === 202) return (answer.body.permit as { id: string }).id
+      last = `${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`
       if (answer.status === 401) {
         await renewToken()
         continue
@@ -256,12 +261,13 @@ async function submitUntilAccepted(
       wait = Math.max(wait, Math.min(answer.retryAfter, 5) * 1000)
     } catch (error) {
       if ((error as Error).message.includes('answered')) throw error
+      last = `no answer: ${(error as Error).message}`
       retries.noAnswer++
     }
     await restarting()
     await new Promise((resolve) => setTimeout(resolve, wait))
   }
-  throw new Error(`${reference} was never accepted`)
+  throw new Error(`${reference} was never accepted; the last answer: ${last}`)
 }
 
 async function clientCredentialsToken(gateway: ChildGateway, basic: string): Promise<string> {

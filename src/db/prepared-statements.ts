@@ -33,6 +33,16 @@ export class PreparingClient extends pg.Client {
   /** Texts whose prepared plan went stale (a migration changed their result columns): run unnamed from then on. */
   private readonly stale = new Set<string>()
 
+  constructor(config?: string | pg.ClientConfig) {
+    super(config)
+    // A connection the server ends while it is checked out (a restart, pg_terminate_backend, a
+    // failover) emits 'error' on the client, and pg-pool listens only on idle ones: without this
+    // the process died of an uncaught error (found by the nothing-lost drill). Nothing else to do
+    // here: the query in flight fails by itself, and the pool drops the client when it is released
+    // (it is no longer queryable).
+    this.on('error', () => {})
+  }
+
   // pg's overloads: (text, values, callback?) is what Kysely's PostgresDriver calls.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(config: any, values?: any, callback?: any): any {

@@ -24,6 +24,27 @@ export function swaggerUiClient(publicUrl: string): AdapterPayload {
   }
 }
 
+export const OPERATOR_CONSOLE_CLIENT_ID = 'operator-console'
+/** Where the provider sends operators back to the console after sign-in. */
+export const OPERATOR_CONSOLE_CALLBACK_PATH = '/console/callback'
+
+/**
+ * The operator console (src/modules/console): a public PKCE client whose code the gateway itself
+ * redeems server-side; it asks only for the operators' scopes.
+ */
+export function operatorConsoleClient(publicUrl: string): AdapterPayload {
+  return {
+    client_id: OPERATOR_CONSOLE_CLIENT_ID,
+    client_name: 'INSW operator console',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [`${publicUrl}${OPERATOR_CONSOLE_CALLBACK_PATH}`],
+    post_logout_redirect_uris: [`${publicUrl}/console`],
+    scope: 'openid profile offline_access registrations:read registrations:write',
+  }
+}
+
 export function digestSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex')
 }

@@ -14,7 +14,7 @@ import type { Database } from '../db/schema.ts'
 import { API_SCOPES, OIDC_SCOPE_DESCRIPTIONS } from './scopes.ts'
 import { emailIsVerified } from './email-verified.ts'
 import { createAdapterFactory } from './adapter.ts'
-import { readMachineClientMetadata, secretMatches, swaggerUiClient } from './clients.ts'
+import { operatorConsoleClient, readMachineClientMetadata, secretMatches, swaggerUiClient } from './clients.ts'
 import { issuingAlgorithm, type OidcKeys } from './keys.ts'
 import { renderProviderError } from './provider-error-page.ts'
 
@@ -42,7 +42,7 @@ async function accountClaims(db: Kysely<Database>, accountId: string) {
 export function createProvider(config: Config, db: Kysely<Database>, keys: OidcKeys): Provider {
   const audience = apiAudienceOf(config)
   const signingAlgorithm = issuingAlgorithm(keys)
-  const staticClients = new Map([[swaggerUiClient(config.publicUrl).client_id as string, swaggerUiClient(config.publicUrl)]])
+  const staticClients = new Map([swaggerUiClient(config.publicUrl), operatorConsoleClient(config.publicUrl)].map((client) => [client.client_id as string, client]))
 
   const configuration: Configuration = {
     adapter: createAdapterFactory(db, staticClients),

@@ -19,6 +19,8 @@ export interface ChildGateway {
   databaseUrl?: string
   start(): Promise<void>
   kill(): void
+  /** Why the process died by itself (not by kill()), with the end of its output; undefined while it has not. */
+  crashed(): string | undefined
   post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown>; retryAfter: number }>
   /** A GET answering JSON, retried across a restart. */
   get<T>(pathname: string, headers?: Record<string, string>): Promise<T>
@@ -67,6 +69,7 @@ export async function childGateway(
   }
   if (!serverDatabase) delete env.DATABASE_URL
   let child: ChildProcess | undefined
+  let crash: string | undefined
   t.teardown(async () => {
     child?.kill('SIGKILL')
     await serverDatabase?.drop()
@@ -74,13 +77,22 @@ export async function childGateway(
   })
 
   async function start(): Promise<void> {
+    crash = undefined
     const started = spawn(process.execPath, ['src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    started.stdout!.on('data', (chunk) => process.env.KILL_TEST_DEBUG && process.stderr.write(chunk))
+    // The log's last lines (pino writes to stdout): what a crash said.
+    let tail = ''
+    started.stdout!.on('data', (chunk: Buffer) => {
+      if (process.env.KILL_TEST_DEBUG) process.stderr.write(chunk)
+      tail = (tail + chunk.toString('utf8')).slice(-4000)
+    })
     let stderr = ''
     started.stderr!.on('data', (chunk) => (stderr += chunk))
     started.on('exit', (code, signal) => {
       // A gateway that dies by itself (not by a test's SIGKILL) is a finding: show why.
-      if (signal !== 'SIGKILL') console.error(`gateway exited (${code ?? signal}): ${stderr.slice(-4000)}`)
+      if (signal !== 'SIGKILL') {
+        crash = `gateway exited (${code ?? signal}): ${stderr.slice(-2000)}${tail.slice(-2000)}`
+        console.error(crash)
+      }
     })
     child = started
     const deadline = Date.now() + 60_000
@@ -103,6 +115,7 @@ export async function childGateway(
     databaseUrl: serverDatabase?.url,
     start,
     kill: () => child?.kill('SIGKILL'),
+    crashed: () => crash,
     post,
     get: <T>(pathname: string, headers: Record<string, string> = {}) => steady(async () => (await (await fetch(`${origin}${pathname}`, { headers })).json()) as T),
     async organisation(nib, scope) {

@@ -174,9 +174,10 @@ t.test('API8: no framework banner, no stack trace, no CORS for a foreign origin'
 
 /**
  * Served outside the contract, knowingly: the OIDC provider (its own discovery document), the
- * sign-in and account pages, Swagger UI and the contract itself, the sandbox mailbox page.
+ * sign-in and account pages, Swagger UI and the contract itself, the sandbox mailbox page, the
+ * operator console (pages for people, which call the API as the operator).
  */
-const OUTSIDE_THE_CONTRACT = [/^\/oidc(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/interaction\//, /^\/account\//, /^\/sandbox\/mailbox$/]
+const OUTSIDE_THE_CONTRACT = [/^\/oidc(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/interaction\//, /^\/account\//, /^\/sandbox\/mailbox$/, /^\/console(\/|$)/]
 
 t.test('API9: every served route is in the contract or knowingly outside it; every operation is served', async (t) => {
   const document = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> }
