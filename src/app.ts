@@ -165,7 +165,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(loadSheddingPlugin, config.pressure)
   await app.register(securityHeadersPlugin, { https: config.publicUrl.startsWith('https:') })
   await app.register(nulBytesPlugin)
-  await app.register(openapiPlugin, { webhooks: webhookContract() })
+  await app.register(openapiPlugin, { webhooks: webhookContract(), sandbox: config.sandbox })
   await app.register(dbPlugin, { database: options.database, databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   await app.register(upstreamsPlugin, { upstreams: options.upstreams, urls: options.upstreamUrls })
   await app.register(jobsPlugin, { settings: config.jobs, queues: options.jobQueues })

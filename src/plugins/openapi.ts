@@ -16,9 +16,31 @@ const errorCatalogueTable = Object.entries(problemCatalogue)
   .map(([code, definition]) => `| \`${code}\` | ${definition.status} | ${definition.title.en} | ${problemTypeUri(code as keyof typeof problemCatalogue)} |`)
   .join('\n')
 
+/** The top of the sandbox contract: how to try it in three steps, and which NIB does what. */
+const SANDBOX_START = `
+**Start here (sandbox).** 1. *Sandbox* → \`POST /v1/sandbox/test-organisations\` with
+\`{"nib": "8120000000001"}\` (an approved importer): it answers its machine clients (\`inhouse\`,
+\`surveyor\`, \`insurer\`) with their secrets and a super admin with a password. 2. **Authorize**: *clientCredentials* with the \`inhouse\`
+client's id and secret, or *authorizationCode* (the \`swagger-ui\` client is filled in) as the
+super admin. 3. *Permit types* → *Permits*: submit one, follow it to its licence; *Webhooks* to be
+called at every step. Sandbox identities (the NIB decides how the sandbox OSS, DJP KSWP and INATRADE
+behave): \`8120000000001\` approved importer, \`8120000000002\` rejected by INATRADE,
+\`8120000000003\` unknown to OSS, \`8120000000004\` NPWP invalid, \`8120000000006\` INATRADE slow, \`8120000000007\` INATRADE fails twice then recovers, \`8120000000008\` INATRADE
+down, \`8120000000010\` approved exporter, \`8120000000011\` a BUMN; the full table is
+in the repository's \`fixtures/README.md\`.
+`.trim()
+
 const description = `
 Public REST API of the INSW / INATRADE integration gateway: account registration, single sign-on,
 organisation users and rights, permit applications and realisation reports.
+
+**Terms.** *NIB* (Nomor Induk Berusaha): the business identification number issued by **OSS**, the
+licensing system every business registers in. *NPWP* (Nomor Pokok Wajib Pajak): the taxpayer number;
+*KSWP* (Konfirmasi Status Wajib Pajak) is the tax office's (**DJP**) confirmation that a taxpayer is
+in good standing. *NIK* (Nomor Induk Kependudukan): a person's national identity number (personal
+data: never logged). *Surat kuasa*: the power of attorney that authorises the person registering to
+act for the business. *Penanggung jawab*: the business's person in charge as OSS records them.
+**INATRADE**: the Ministry of Trade's licensing system that decides permit applications.
 
 **Errors.** Every error is an RFC 9457 \`application/problem+json\` document with a stable \`code\`.
 Schema violations answer \`422\` with one \`errors[]\` entry per invalid field (a JSON Pointer and
@@ -46,27 +68,30 @@ successor and to this policy; after the sunset it answers \`410 Gone\`. The chan
 ${errorCatalogueTable}
 `.trim()
 
+// In the order a newcomer follows them (Swagger UI lists them so): try it, sign in, apply, follow;
+// then the organisation's own administration, the operators', and what only machines call.
 export const OPENAPI_TAGS = [
-  { name: 'Health', description: 'Liveness and readiness for load balancers and orchestrators.' },
+  { name: 'Sandbox', description: 'Only in sandbox mode: test organisations, operators and the mailbox. Absent from production.' },
   {
     name: 'Identity',
     description:
       'Single sign-on. People sign in at `/oidc/auth` (authorization code + PKCE); machine clients get tokens at `/oidc/token` (client credentials). Discovery: `/oidc/.well-known/openid-configuration`.',
   },
-  { name: 'Registration', description: 'Public account registration: submit, upload the power of attorney, track by tracking number.' },
-  { name: 'Account', description: 'Activation after approval: verify the email, set the password, complete the profile.' },
-  { name: 'Operators', description: 'Platform operators screen registrations and manage organisations\' menus.' },
-  { name: 'Organisations', description: 'An organisation\'s profile, re-sync from OSS, and its menus.' },
-  { name: 'Menus', description: 'The catalogue of application menus and the rights each supports.' },
-  { name: 'Groups', description: 'Groups of an organisation: a level and per-menu rights.' },
-  { name: 'Users', description: 'Users of an organisation: super admin, admins and non-admins.' },
-  { name: 'Machine clients', description: 'Client-credentials clients of an organisation (in-house systems, surveyors, insurers).' },
-  { name: 'Audit', description: 'Append-only log of every change and sign-in relevant event in an organisation.' },
   { name: 'Permit types', description: 'The permits that can be applied for: requirements, SLA in working days, reporting obligation and the JSON Schema of the application payload.' },
   {
     name: 'Permits',
     description:
       'Permit applications to INATRADE: submit once (signed receipt, `Idempotency-Key`), follow the status, SLA and every step of the journey, cancel before a decision, download the issued licence, verify a receipt.',
+  },
+  {
+    name: 'Webhooks',
+    description:
+      'Signed callbacks to your systems at every step (Standard Webhooks): subscribe endpoints, rotate their secrets, read the delivery log, redeliver, ping. The messages themselves are listed in the contract\'s `webhooks` section.',
+  },
+  {
+    name: 'Notifications',
+    description:
+      'What happened to your organisation\'s applications, for people: the feed (read, read all, unread count), a live Server-Sent Events stream, and email or SMS by each user\'s chosen channels. Systems get the same events by webhook.',
   },
   {
     name: 'Shipment data',
@@ -83,21 +108,20 @@ export const OPENAPI_TAGS = [
     description:
       'Sanctions for late reports, on a ladder per obligation kind (electronic warning first; the timetable is in the contract of each obligation): your organisation\'s standing, and for operators applying, lifting and waiving them with a reason. A sanction that blocks submissions makes new permit applications answer `403 SUBMISSIONS_BLOCKED` with how to clear it.',
   },
+  { name: 'Registration', description: 'Public account registration: submit, upload the power of attorney, track by tracking number.' },
+  { name: 'Account', description: 'Activation after approval: verify the email, set the password, complete the profile.' },
+  { name: 'Organisations', description: 'An organisation\'s profile, re-sync from OSS, and its menus.' },
+  { name: 'Users', description: 'Users of an organisation: super admin, admins and non-admins.' },
+  { name: 'Groups', description: 'Groups of an organisation: a level and per-menu rights.' },
+  { name: 'Menus', description: 'The catalogue of application menus and the rights each supports.' },
+  { name: 'Machine clients', description: 'Client-credentials clients of an organisation (in-house systems, surveyors, insurers).' },
+  { name: 'Audit', description: 'Append-only log of every change and sign-in relevant event in an organisation.' },
+  { name: 'Operators', description: 'Platform operators screen registrations and manage organisations\' menus.' },
   {
     name: 'INATRADE callbacks',
     description: 'Called by INATRADE, not by integrators: signed status events of forwarded applications (HMAC-SHA256 over the raw body).',
   },
-  {
-    name: 'Webhooks',
-    description:
-      'Signed callbacks to your systems at every step (Standard Webhooks): subscribe endpoints, rotate their secrets, read the delivery log, redeliver, ping. The messages themselves are listed in the contract\'s `webhooks` section.',
-  },
-  {
-    name: 'Notifications',
-    description:
-      'What happened to your organisation\'s applications, for people: the feed (read, read all, unread count), a live Server-Sent Events stream, and email or SMS by each user\'s chosen channels. Systems get the same events by webhook.',
-  },
-  { name: 'Sandbox', description: 'Only in sandbox mode: test organisations, operators and the mailbox. Absent from production.' },
+  { name: 'Health', description: 'Liveness and readiness for load balancers and orchestrators.' },
 ]
 
 /** Security requirement of a protected operation: an OAuth2 access token (people or machines). */
@@ -137,6 +161,8 @@ const OAUTH2_REDIRECT_PAGE = `<!doctype html>
 `
 
 export interface OpenapiPluginOptions {
+  /** Sandbox mode: the contract opens with how to try it, and lists the Sandbox operations' tag. */
+  sandbox?: boolean
   /** The top-level `webhooks` section (OpenAPI 3.1): the messages the gateway sends, built by the feature that sends them. */
   webhooks?: Record<string, unknown>
 }
@@ -148,12 +174,12 @@ async function openapiPlugin(app: FastifyInstance, options: OpenapiPluginOptions
       info: {
         title: 'INSW Integration Gateway API',
         version: '1.0.0',
-        description,
+        description: options.sandbox ? `${SANDBOX_START}\n\n${description}` : description,
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         contact: { name: 'INSW Gateway maintainers', url: 'https://insw-gateway.dev' },
       },
       servers: [{ url: '/', description: 'This gateway' }],
-      tags: OPENAPI_TAGS,
+      tags: options.sandbox ? OPENAPI_TAGS : OPENAPI_TAGS.filter((tag) => tag.name !== 'Sandbox'),
       components: { securitySchemes } as never,
       ...(options.webhooks ? { webhooks: options.webhooks as never } : {}),
     },
