@@ -34,6 +34,7 @@ import operatorRoutes from './modules/operators/routes.ts'
 import organisationSyncRoutes from './modules/operators/sync-routes.ts'
 import consoleRoutes from './modules/console/routes.ts'
 import operatorJobRoutes from './modules/operators/jobs-routes.ts'
+import operatorPermitRoutes from './modules/permits/operator-routes.ts'
 import permitRoutes from './modules/permits/routes.ts'
 import shipmentDataRoutes from './modules/shipment-data/routes.ts'
 import registrationRoutes, { type RegistrationGuard } from './modules/registration/routes.ts'
@@ -213,6 +214,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(consoleRoutes, { config })
   await app.register(accountRoutes, { config })
   await app.register(permitRoutes, { config })
+  await app.register(operatorPermitRoutes)
   await app.register(obligationRoutes)
   await app.register(reportRoutes)
   await app.register(obligationCalendarRoutes, { config })

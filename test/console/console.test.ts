@@ -13,6 +13,7 @@ import { freePort } from '../helpers/live-gateway.ts'
 import { buildMailApp, switchableMailer } from '../helpers/mail.ts'
 import { createOrg } from '../helpers/orgs.ts'
 import { tokenMinter } from '../helpers/tokens.ts'
+import { sampleSubmission } from '../helpers/permit-submission.ts'
 import { formFor, IDENTITIES, minimalPdf, submit } from '../registration/helpers.ts'
 
 const context = await setupTestContext(t)
@@ -126,6 +127,23 @@ t.test('a refusal of the API is shown, not swallowed: a reason too short to reje
   const page = await (await session.browser.follow(refused, url)).response.text()
   t.match(page, /role="alert">The gateway refused this:/)
   t.match(page, /<span class="badge">pending_review<\/span>/, 'nothing decided')
+})
+
+t.test('a permit\'s journey as a timeline, found by its reference number', async (t) => {
+  const created = (await app.inject({ method: 'POST', url: '/v1/sandbox/test-organisations', payload: { nib: '8120000000002' } })).json()
+  const inhouse = created.clients.find((client: { kind: string }) => client.kind === 'inhouse')
+  const token = minter.forClient(inhouse.clientId, { scope: 'permits:read permits:write' })
+  const submitted = await app.inject({ method: 'POST', url: '/v1/permits', headers: { authorization: `Bearer ${token}` }, payload: sampleSubmission('console-journey-1') })
+  t.equal(submitted.statusCode, 202, submitted.body)
+  const reference = submitted.json().permit.referenceNumber as string
+  const lookup = await (await session.browser.get(`${url}/console/permits`)).text()
+  t.match(lookup, /<input type="text" id="reference" name="reference"/)
+  const journey = await (await session.browser.get(`${url}/console/permits?reference=${reference}`)).text()
+  t.match(journey, `<h1>A permit&#39;s journey: ${reference}</h1>`)
+  t.match(journey, /<code>permit\.oss_checked<\/code>[\s\S]*<code>permit\.submitted<\/code> · <strong>– → submitted<\/strong>/, 'the steps in order')
+  const missing = await session.browser.get(`${url}/console/permits?reference=PRM-2026-ZZZZZZZZZZ`)
+  t.equal(missing.status, 404)
+  t.match(await missing.text(), /No permit has this reference number or id\./)
 })
 
 t.test('Indonesian on request, remembered', async (t) => {

@@ -1100,6 +1100,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operator/permits/{permit}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Any permit and its journey (platform operators)
+         * @description Platform operators: a permit of any organisation, by id or reference number, with every step of its journey (the same events its organisation reads at `GET /v1/permits/{id}/events`). Needs the `platform_operator` level and `registrations:read`.
+         */
+        get: operations["getOperatorPermitJourney"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/obligations": {
         parameters: {
             query?: never;
@@ -5288,6 +5308,13 @@ export interface components {
             lines?: components["schemas"]["SurveyedLine"][];
             /** @description What the surveyor found (free text), e.g. the discrepancies behind `non_compliant`. */
             findings?: string;
+        };
+        OperatorPermitJourney: {
+            permit: components["schemas"]["Permit"];
+            /** @description Every step, oldest first (at most 500). */
+            events: components["schemas"]["PermitEvent"][];
+            /** @description More than 500 steps: the rest are left out. */
+            truncated: boolean;
         };
     };
     responses: never;
@@ -11716,6 +11743,104 @@ export interface operations {
                 };
             };
             /** @description `OVERLOADED`: The gateway is overloaded */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOperatorPermitJourney: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The permit's id, or its reference number (`PRM-…`).
+                 * @example PRM-2026-7KQ2M4XAP5
+                 */
+                permit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorPermitJourney"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication required; `INVALID_TOKEN`: Invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN`: Forbidden; `INSUFFICIENT_SCOPE`: Insufficient scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `URI_TOO_LONG`: URI too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `OVERLOADED`: The gateway is overloaded; `OVERLOADED`: The gateway is overloaded */
             503: {
                 headers: {
                     [name: string]: unknown;

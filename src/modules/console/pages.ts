@@ -115,3 +115,28 @@ export function standingBody(language: Language, standing: Json, csrf: string): 
     t,
   )}</section>`
 }
+
+export function permitLookupForm(language: Language, value = ''): SafeHtml {
+  const t = consoleTexts(language)
+  return html`<section><form method="get" action="/console/permits"><label for="reference">${t.findPermit}</label><input type="text" id="reference" name="reference" value="${value}" required maxlength="40" autocapitalize="characters"><button class="action" type="submit">${t.find}</button></form></section>`
+}
+
+export function journeyBody(language: Language, journey: Json): SafeHtml {
+  const t = consoleTexts(language)
+  const permit = (journey.permit ?? {}) as Json
+  const applicant = (permit.applicant ?? {}) as Json
+  const licence = permit.licence as { number?: string; validUntil?: string } | null
+  const events = (journey.events ?? []) as Json[]
+  return html`${permitLookupForm(language, String(permit.referenceNumber ?? ''))}
+<section><dl><dt>${t.status}</dt><dd><span class="badge">${permit.status}</span></dd>
+<dt>${t.permitType}</dt><dd>${permit.permitType}</dd>
+<dt>${t.applicantOrg}</dt><dd>${applicant.name ?? ''} ${applicant.nib ? html`(NIB ${applicant.nib})` : html``}</dd>
+<dt>${t.submittedAt}</dt><dd>${when(permit.submittedAt as string, language)}</dd>
+${licence ? html`<dt>${t.licence}</dt><dd>${licence.number} → ${licence.validUntil ?? ''}</dd>` : html``}</dl></section>
+<section><h2>${t.permitJourney}</h2><ol class="timeline">${events.map((event) => {
+    const actor = (event.actor ?? {}) as Json
+    const detail = Object.entries((event.detail ?? {}) as Json).filter(([, value]) => typeof value !== 'object' || value === null).map(([name, value]) => `${name}: ${value}`).join(', ')
+    const moved = event.statusTo && event.statusTo !== event.statusFrom ? html` · <strong>${event.statusFrom ?? '–'} → ${event.statusTo}</strong>` : html``
+    return html`<li><span class="badge ${event.outcome === 'failed' ? 'bad' : event.outcome === 'succeeded' || event.outcome === 'applied' ? 'good' : ''}">${event.outcome}</span> <code>${event.type}</code>${moved}<br><small>${when(event.occurredAt as string, language)} · ${t.actor}: ${actor.type}${actor.id ? ` ${actor.id}` : ''} · ${t.hop}: ${event.hop}${detail ? ` · ${detail}` : ''}</small></li>`
+  })}</ol>${journey.truncated ? html`<p>…</p>` : html``}</section>`
+}

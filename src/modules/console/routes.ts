@@ -14,7 +14,7 @@ import { requestedLanguage, type Language } from '../../errors/language.ts'
 import { html } from '../../http/html.ts'
 import { sameOrigin } from '../identity/interactions/csrf.ts'
 import { consoleAccess, SignInRequired, type ApiAnswer } from './access.ts'
-import { complianceBody, jobsBody, overviewBody, registrationBody, registrationsBody, standingBody } from './pages.ts'
+import { complianceBody, jobsBody, journeyBody, overviewBody, permitLookupForm, registrationBody, registrationsBody, standingBody } from './pages.ts'
 import { Sealer, type ConsoleSession } from './session.ts'
 import { consoleTexts } from './texts.ts'
 import { consolePage, signInPage } from './views.ts'
@@ -189,6 +189,15 @@ export default async function consoleRoutes(app: FastifyInstance, options: { con
     const answer = await access.api(request, reply, 'GET', `/v1/operator/compliance/${encodeURIComponent(orgId)}`, language)
     if (answer.status !== 200) return { title: consoleTexts(language).compliance, body: html``, status: answer.status, error: String((answer.body as { detail?: string }).detail ?? answer.status) }
     return { title: consoleTexts(language).compliance, body: standingBody(language, answer.body, session.csrf), ...outcome(request) }
+  }))
+
+  app.get<{ Querystring: Query }>('/console/permits', hidden, page(async ({ request, reply, language }) => {
+    const t = consoleTexts(language)
+    const reference = (request.query as Query).reference?.trim().slice(0, 40)
+    if (!reference) return { title: t.permits, body: permitLookupForm(language) }
+    const answer = await access.api(request, reply, 'GET', `/v1/operator/permits/${encodeURIComponent(reference)}`, language)
+    if (answer.status !== 200) return { title: t.permits, body: permitLookupForm(language, reference), status: answer.status === 422 ? 404 : answer.status, error: t.notFound }
+    return { title: `${t.permitJourney}: ${String((answer.body.permit as { referenceNumber?: string }).referenceNumber)}`, body: journeyBody(language, answer.body) }
   }))
 
   app.post<{ Params: { orgId: string; sanctionId: string } }>('/console/compliance/:orgId/sanctions/:sanctionId/lift', hidden, action(async ({ request, reply, language, form }) => {

@@ -22,7 +22,7 @@ button.action{margin-top:.5rem;padding:.55rem 1.1rem;font:inherit;font-weight:60
 button.danger{background:#a4262c}.row{display:flex;flex-wrap:wrap;gap:1rem}.row>*{flex:1 1 18rem}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:1rem;font-size:.85rem;background:#e6ecf2}.bad{background:#fdecea;color:#8a1c12}.good{background:#e8f4ea;color:#1e5c2b}
 .error{padding:.6rem;border-radius:.35rem;background:#fdecea;color:#8a1c12}.notice{padding:.6rem;border-radius:.35rem;background:#e8f4ea;color:#1e5c2b}
-.count{font-size:2rem;font-weight:700;display:block}.lang{font-size:.85rem}
+.count{font-size:2rem;font-weight:700;display:block}ol.timeline{margin:0;padding-left:1.25rem}ol.timeline li{margin:.2rem 0 .7rem;word-break:break-word}.lang{font-size:.85rem}
 @media (max-width:40rem){dl{grid-template-columns:1fr}dt{margin-top:.4rem}}
 `
 
@@ -43,7 +43,7 @@ export function consolePage(layout: Layout, body: SafeHtml): string {
   const other = layout.language === 'id' ? 'en' : 'id'
   const switchUrl = `${layout.path}${layout.path.includes('?') ? '&' : '?'}lang=${other}`
   const navigation = layout.operator
-    ? html`<nav aria-label="${t.console}"><a href="/console">${t.overview}</a><a href="/console/registrations">${t.registrations}</a><a href="/console/jobs">${t.jobs}</a><a href="/console/compliance">${t.compliance}</a></nav>
+    ? html`<nav aria-label="${t.console}"><a href="/console">${t.overview}</a><a href="/console/registrations">${t.registrations}</a><a href="/console/jobs">${t.jobs}</a><a href="/console/compliance">${t.compliance}</a><a href="/console/permits">${t.permits}</a></nav>
 <span>${t.signedInAs} ${layout.operator}</span>
 <form method="post" action="/console/logout"><input type="hidden" name="csrf" value="${layout.csrf ?? ''}"><button type="submit">${t.signOut}</button></form>`
     : html``
