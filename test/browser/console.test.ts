@@ -8,13 +8,9 @@
 import { access, constants } from 'node:fs/promises'
 import { chromium, type Page } from 'playwright-core'
 import t from 'tap'
-import type { Mailer } from '../../src/mail/mailer.ts'
-import { setupTestContext, testConfig } from '../helpers/app.ts'
-import { freePort } from '../helpers/live-gateway.ts'
-import { buildMailApp, switchableMailer } from '../helpers/mail.ts'
+import { startConsoleGateway } from '../helpers/console.ts'
 import { createOrg } from '../helpers/orgs.ts'
 import { sampleSubmission } from '../helpers/permit-submission.ts'
-import { tokenMinter } from '../helpers/tokens.ts'
 import { formFor, IDENTITIES, minimalPdf, submit } from '../registration/helpers.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
@@ -32,21 +28,13 @@ if ((browserMissing && !inCi) || onServerDatabase) {
 } else {
   t.test(NAME, { timeout: 120_000 }, async (t) => {
     if (browserMissing) throw new Error(`browser test cannot run: ${browserMissing}`)
-    const context = await setupTestContext(t)
-    const db = context.database.handle.db
-    const port = await freePort()
-    const url = `http://127.0.0.1:${port}`
-    const failing: Mailer = { delivery: 'sent', async send() { throw new Error('550 mailbox unavailable') }, async close() {} }
-    const env = { PUBLIC_URL: url, PORT: String(port), RATE_LIMIT_SCALE: '1000' }
-    const app = await buildMailApp(t, context, { mailer: switchableMailer(failing), mailPolicy: { retryLimit: 0 }, env })
-    await app.listen({ port, host: '127.0.0.1' })
-    const operator = (await app.inject({ method: 'POST', url: '/v1/sandbox/test-operators', payload: { fullName: 'Siti Operator' } })).json() as { username: string; password: string }
+    const { app, url, db, minter, operator } = await startConsoleGateway(t)
     const registered = await submit(app, { form: formFor(IDENTITIES.approved), file: { content: minimalPdf() } })
     t.equal(registered.statusCode, 202)
     const tracking = registered.json().trackingNumber as string
     const org = await createOrg(app, '8120000000010')
     const operatorId = (await db.selectFrom('users').select('id').where('username', '=', operator.username).executeTakeFirstOrThrow()).id
-    const token = tokenMinter(app, testConfig(env)).forUser(operatorId, { scope: 'openid registrations:read registrations:write' })
+    const token = minter.forUser(operatorId, { scope: 'openid registrations:read registrations:write' })
     const sanction = await app.inject({ method: 'POST', url: `/v1/operator/compliance/${org.orgId}/sanctions`, headers: { authorization: `Bearer ${token}` }, payload: { kind: 'profile_change', step: 1, reason: 'Change of directors not reported' } })
     t.equal(sanction.statusCode, 201)
 
@@ -126,7 +114,7 @@ if ((browserMissing && !inCi) || onServerDatabase) {
     // A permit's journey, looked up by its reference number.
     const applicant = (await app.inject({ method: 'POST', url: '/v1/sandbox/test-organisations', payload: { nib: '8120000000002' } })).json()
     const inhouse = applicant.clients.find((client: { kind: string }) => client.kind === 'inhouse')
-    const submitted = await app.inject({ method: 'POST', url: '/v1/permits', headers: { authorization: `Bearer ${tokenMinter(app, testConfig(env)).forClient(inhouse.clientId, { scope: 'permits:read permits:write' })}` }, payload: sampleSubmission('browser-journey-1') })
+    const submitted = await app.inject({ method: 'POST', url: '/v1/permits', headers: { authorization: `Bearer ${minter.forClient(inhouse.clientId, { scope: 'permits:read permits:write' })}` }, payload: sampleSubmission('browser-journey-1') })
     const reference = submitted.json().permit.referenceNumber as string
     await page.getByRole('link', { name: 'Permits' }).click()
     await page.getByLabel(/Find a permit/).fill(reference)

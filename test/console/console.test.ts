@@ -6,27 +6,13 @@
  * out ends the session. test/browser/console.test.ts does the same in Chromium.
  */
 import t from 'tap'
-import type { Mailer } from '../../src/mail/mailer.ts'
-import { setupTestContext, testConfig } from '../helpers/app.ts'
+import { startConsoleGateway } from '../helpers/console.ts'
 import { FormSession, hiddenField } from '../helpers/form-session.ts'
-import { freePort } from '../helpers/live-gateway.ts'
-import { buildMailApp, switchableMailer } from '../helpers/mail.ts'
 import { createOrg } from '../helpers/orgs.ts'
-import { tokenMinter } from '../helpers/tokens.ts'
 import { sampleSubmission } from '../helpers/permit-submission.ts'
 import { formFor, IDENTITIES, minimalPdf, submit } from '../registration/helpers.ts'
 
-const context = await setupTestContext(t)
-const db = context.database.handle.db
-const port = await freePort()
-const url = `http://127.0.0.1:${port}`
-// Mail fails at once (no retries): the approval's activation mail becomes a dead letter to retry.
-const failing: Mailer = { delivery: 'sent', async send() { throw new Error('550 mailbox unavailable') }, async close() {} }
-const env = { PUBLIC_URL: url, PORT: String(port), RATE_LIMIT_SCALE: '1000' }
-const app = await buildMailApp(t, context, { mailer: switchableMailer(failing), mailPolicy: { retryLimit: 0 }, env })
-await app.listen({ port, host: '127.0.0.1' })
-const minter = tokenMinter(app, testConfig(env))
-const operator = (await app.inject({ method: 'POST', url: '/v1/sandbox/test-operators', payload: { fullName: 'Siti Operator' } })).json() as { username: string; password: string }
+const { app, url, db, minter, operator } = await startConsoleGateway(t)
 
 /** Signs in at /console through the SSO login form; returns the browser and the page it lands on. */
 async function signIn(username: string, password: string, start = '/console') {
