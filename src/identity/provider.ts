@@ -139,9 +139,11 @@ export function createProvider(config: Config, db: Kysely<Database>, keys: OidcK
       return user ? { org_id: user.organisation_id ?? undefined, level: user.level, preferred_username: user.username } : undefined
     },
     renderError: (ctx: KoaContextWithOIDC, out, error) => renderProviderError(ctx, out, error),
-    // Browsers may call the token endpoints cross-origin only for public (PKCE) clients on the
-    // gateway's own origin; machine clients are servers and need no CORS at all.
-    clientBasedCORS: (_ctx, origin, client) => client.clientAuthMethod === 'none' && origin === new URL(config.publicUrl).origin,
+    // A browser reaches the token endpoints only from the gateway's own origin: Swagger UI's two
+    // flows (the public PKCE client, and a machine client whose id and secret a tester types into
+    // its Authorize dialog). Browsers send Origin even on a same-origin POST, so it is named here;
+    // any other origin is refused for every client (machine clients are servers: no CORS needed).
+    clientBasedCORS: (_ctx, origin) => origin === new URL(config.publicUrl).origin,
   }
 
   const provider = new Provider(issuerOf(config), configuration)
